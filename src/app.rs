@@ -1,0 +1,82 @@
+//! The HTML shell and the route table. Server-only: in islands mode the
+//! pages render on the server and only `crate::islands` reach the browser.
+
+use crate::areas::Area;
+use crate::domain::Priority;
+use crate::pages::{HomePage, NotFound, PriorityPage, SiteFooter, SiteHeader};
+use leptos::nonce::use_nonce;
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment};
+use std::sync::Arc;
+
+/// What every page needs to know about the place being reported on.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub board_name: String,
+    pub home: Area,
+    pub region: Area,
+    pub nation: Area,
+}
+
+/// The site, as provided to every page through the reactive context.
+pub fn use_site() -> Arc<Site> {
+    expect_context::<Arc<Site>>()
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en-GB">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="site-css" />
+                <HydrationScripts options islands=true />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Pages carry the per-request nonce in their Content-Security-Policy, so
+/// the one inline module script (the island loader) runs and nothing else
+/// inline does.
+fn set_page_csp() {
+    use http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
+    let nonce = use_nonce().map(|n| n.to_string());
+    let csp = crate::server::content_security_policy(nonce.as_deref());
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&csp),
+    ) {
+        res.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let board = use_site().board_name.clone();
+    view! {
+        <Title formatter=move |page: String| format!("{page} – {board}") />
+        <Router>
+            <a href="#main" class="skip-link">"Skip to main content"</a>
+            <SiteHeader priorities=Priority::ALL.to_vec() />
+            <main id="main" class="container main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=(StaticSegment("priority"), ParamSegment("slug")) view=PriorityPage />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}

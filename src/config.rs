@@ -1,0 +1,254 @@
+//! Configuration from environment variables, validated once at start-up.
+//!
+//! Every error names the variable, the value and what would be valid, so a
+//! bad deployment stops with one clear line instead of a panic trace. The
+//! variables and their defaults are documented in the README; keep the two
+//! in step.
+
+use crate::areas::{Area, AreaKind, Gazetteer};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+pub const DEFAULT_DATA_DIR: &str = "hwb-data";
+pub const DEFAULT_AREA_CODE: &str = "E06000006";
+pub const DEFAULT_NATIONAL_CODE: &str = "E92000001";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub site_addr: SocketAddr,
+    pub site_root: PathBuf,
+    pub data_dir: PathBuf,
+    /// The place the Board reports on, its region and the national comparator.
+    pub home: Area,
+    pub region: Area,
+    pub nation: Area,
+    pub board_name: String,
+    pub max_body_bytes: usize,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {var}={value:?} {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+fn invalid(var: &'static str, value: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        value: value.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `get`, so tests need not touch the
+    /// process environment. Empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str, default: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let gazetteer = Gazetteer::bundled();
+
+        let addr = var("LEPTOS_SITE_ADDR", DEFAULT_SITE_ADDR);
+        let site_addr = addr.parse().map_err(|_| {
+            invalid(
+                "LEPTOS_SITE_ADDR",
+                &addr,
+                "is not an IP address and port: use for example 127.0.0.1:3000 or 0.0.0.0:8080",
+            )
+        })?;
+
+        let home = area(
+            &gazetteer,
+            "HWB_AREA_CODE",
+            &var("HWB_AREA_CODE", DEFAULT_AREA_CODE),
+            AreaKind::UpperTier,
+        )?;
+        let home_region = home.parent.clone().unwrap_or_default();
+        let region = area(
+            &gazetteer,
+            "HWB_REGION_CODE",
+            &var("HWB_REGION_CODE", &home_region),
+            AreaKind::Region,
+        )?;
+        if region.code != home_region {
+            return Err(invalid(
+                "HWB_REGION_CODE",
+                &region.code,
+                format!(
+                    "is {}, but {} ({}) is in region {}: leave HWB_REGION_CODE unset or set it to {}",
+                    region.name, home.name, home.code, home_region, home_region
+                ),
+            ));
+        }
+        let nation = area(
+            &gazetteer,
+            "HWB_NATIONAL_CODE",
+            &var("HWB_NATIONAL_CODE", DEFAULT_NATIONAL_CODE),
+            AreaKind::Country,
+        )?;
+
+        let default_board = format!("{} Health and Wellbeing Board", home.name);
+        let max_body = var("HWB_MAX_BODY_BYTES", &DEFAULT_MAX_BODY_BYTES.to_string());
+        let max_body_bytes = max_body
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1024)
+            .ok_or_else(|| {
+                invalid(
+                    "HWB_MAX_BODY_BYTES",
+                    &max_body,
+                    "must be a whole number of bytes, at least 1024",
+                )
+            })?;
+        let log = var("HWB_LOG_FORMAT", "text");
+        let log_format = match log.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            _ => return Err(invalid("HWB_LOG_FORMAT", &log, "must be text or json")),
+        };
+
+        Ok(Config {
+            site_addr,
+            site_root: var("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT).into(),
+            data_dir: var("HWB_DATA_DIR", DEFAULT_DATA_DIR).into(),
+            home,
+            region,
+            nation,
+            board_name: var("HWB_BOARD_NAME", &default_board),
+            max_body_bytes,
+            log_format,
+        })
+    }
+
+    /// Creates the data folder if needed and proves it is writable, so a
+    /// read-only mount fails at start-up rather than at the first publish.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let shown = self.data_dir.display().to_string();
+        let fail = |what: &str, e: std::io::Error| {
+            invalid("HWB_DATA_DIR", &shown, format!("cannot be {what}: {e}"))
+        };
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| fail("created", e))?;
+        let probe = self.data_dir.join(".write-probe");
+        std::fs::write(&probe, b"ok").map_err(|e| fail("written to", e))?;
+        std::fs::remove_file(&probe).map_err(|e| fail("written to", e))?;
+        Ok(())
+    }
+}
+
+fn area(g: &Gazetteer, var: &'static str, code: &str, kind: AreaKind) -> Result<Area, ConfigError> {
+    let found = g.get(code).ok_or_else(|| {
+        invalid(
+            var,
+            code,
+            format!(
+                "is not a known area code: use the ONS code of {} (for example {}), see data/areas.toml",
+                kind.describe(),
+                match kind {
+                    AreaKind::Country => DEFAULT_NATIONAL_CODE,
+                    AreaKind::Region => "E12000002",
+                    AreaKind::UpperTier => DEFAULT_AREA_CODE,
+                }
+            ),
+        )
+    })?;
+    if found.kind != kind {
+        return Err(invalid(
+            var,
+            code,
+            format!(
+                "is {} ({}), but must be {}",
+                found.kind.describe(),
+                found.name,
+                kind.describe()
+            ),
+        ));
+    }
+    Ok(found.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_report_on_halton_against_north_west_and_england() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(
+            (c.home.code.as_str(), c.home.name.as_str()),
+            ("E06000006", "Halton")
+        );
+        assert_eq!(c.region.name, "North West");
+        assert_eq!(c.nation.name, "England");
+        assert_eq!(c.board_name, "Halton Health and Wellbeing Board");
+        assert_eq!(c.max_body_bytes, 100 * 1024 * 1024);
+    }
+
+    #[test]
+    fn another_council_takes_its_own_region_by_default() {
+        let c = config(&[("HWB_AREA_CODE", "E08000035")]).unwrap();
+        assert_eq!(c.home.name, "Leeds");
+        assert_eq!(c.region.name, "Yorkshire and The Humber");
+        assert_eq!(c.board_name, "Leeds Health and Wellbeing Board");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases = [
+            ("LEPTOS_SITE_ADDR", "localhost:port"),
+            ("HWB_AREA_CODE", "E99999999"),
+            ("HWB_AREA_CODE", "E12000002"),
+            ("HWB_REGION_CODE", "E12000003"),
+            ("HWB_NATIONAL_CODE", "E06000006"),
+            ("HWB_MAX_BODY_BYTES", "lots"),
+            ("HWB_LOG_FORMAT", "xml"),
+        ];
+        for (var, value) in cases {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{err}");
+            assert_eq!(err.value, value);
+            let text = err.to_string();
+            assert!(text.contains(var) && text.contains(value), "{text}");
+        }
+    }
+
+    #[test]
+    fn unwritable_data_dir_is_reported_not_panicked() {
+        let file = std::env::temp_dir().join(format!("hwb-not-a-dir-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let c = config(&[("HWB_DATA_DIR", file.join("sub").to_str().unwrap())]).unwrap();
+        let err = c.prepare_data_dir().unwrap_err();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(err.var, "HWB_DATA_DIR");
+        assert!(err.problem.starts_with("cannot be created"), "{err}");
+    }
+}

@@ -1,0 +1,30 @@
+//! hwb-outcomes: the outcomes dashboard of a Health and Wellbeing Board.
+//!
+//! Shared code (domain types and islands) compiles for both the server and
+//! the browser bundle. Everything else is server-only and gated here, once:
+//! the `hydrate` build never sees Polars, SQLite or plotters.
+//! See ARCHITECTURE.md for the map.
+
+pub mod domain;
+pub mod islands;
+
+#[cfg(feature = "ssr")]
+pub mod app;
+#[cfg(feature = "ssr")]
+pub mod areas;
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the browser bundle: wakes the islands on the page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

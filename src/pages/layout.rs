@@ -1,0 +1,61 @@
+//! Header, navigation and footer, after the GOV.UK Design System patterns.
+
+use crate::app::use_site;
+use crate::domain::Priority;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
+    let site = use_site();
+    view! {
+        <header class="header">
+            <div class="container header__inner">
+                <a class="header__board" href="/">{site.board_name.clone()}</a>
+                <span class="header__service">"Outcomes dashboard"</span>
+            </div>
+        </header>
+        <nav class="nav" aria-label="Priorities">
+            <ul class="container nav__list">
+                <li class="nav__item">
+                    <A href="/" exact=true>"Home"</A>
+                </li>
+                {priorities
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <li class="nav__item">
+                                <A href=format!("/priority/{}", p.slug())>{p.title()}</A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn SiteFooter() -> impl IntoView {
+    let site = use_site();
+    view! {
+        <footer class="footer">
+            <div class="container">
+                <p>
+                    "Data: Office for Health Improvement and Disparities, "
+                    <a class="link" href="https://fingertips.phe.org.uk/">"Public Health Profiles (Fingertips)"</a>
+                    ", and local data from the " {site.home.name.clone()} " public health intelligence team."
+                </p>
+                <p>
+                    "Contains public sector information licensed under the "
+                    <a class="link" href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">
+                        "Open Government Licence v3.0"
+                    </a> "."
+                </p>
+                <p class="footer__meta">
+                    {format!("hwb-outcomes {}", env!("CARGO_PKG_VERSION"))}
+                </p>
+            </div>
+        </footer>
+    }
+}

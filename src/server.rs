@@ -1,0 +1,218 @@
+//! The HTTP server: routes, security headers, compression, caching, request
+//! logs and graceful shutdown. Pages come from `crate::app`; this module only
+//! wires them to axum.
+
+use crate::app::{App, Site, shell};
+use crate::config::Config;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions_and_ssg_and_context};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub site: Arc<Site>,
+    pub started: Instant,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The Content-Security-Policy of every response. Pages pass the nonce of
+/// their island loader; everything else gets the same policy without one.
+/// `'wasm-unsafe-eval'` lets the browser compile the islands' WASM and
+/// nothing more: no inline script runs without the nonce.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let script = match nonce {
+        Some(n) => format!("'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
+        None => "'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    // cargo-leptos-style asset hashing: the build writes `hash.txt` beside
+    // the binary; without it (in-process tests) plain names are used.
+    let hash_file_exists = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("hwb-outcomes")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .hash_files(hash_file_exists)
+        .build()
+}
+
+/// The whole application as a tower service; `serve` runs it and the
+/// integration tests call it in-process.
+pub fn router(config: &Config) -> Router {
+    let site = Arc::new(Site {
+        board_name: config.board_name.clone(),
+        home: config.home.clone(),
+        region: config.region.clone(),
+        nation: config.nation.clone(),
+    });
+    let state = AppState {
+        leptos_options: leptos_options(config),
+        site: site.clone(),
+        started: Instant::now(),
+    };
+    let context = move || provide_context(site.clone());
+    let (routes, _) =
+        generate_route_list_with_exclusions_and_ssg_and_context(App, None, context.clone());
+    let pkg_dir = config.site_root.join("pkg");
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest_service(
+            "/pkg",
+            Router::new()
+                .fallback_service(ServeDir::new(pkg_dir))
+                .layer(axum::middleware::map_response(immutable_when_ok)),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&content_security_policy(None)).expect("static policy is ASCII"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+/// Files under /pkg carry a content hash in their names, so a browser may
+/// keep them for a year. Errors must not be cached.
+async fn immutable_when_ok(mut res: Response) -> Response {
+    if res.status() == StatusCode::OK {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    res
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    uptime_seconds: u64,
+    /// The published data edition; `null` until one is published.
+    edition: Option<String>,
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let health = Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        edition: None,
+    };
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(health))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr} (set by LEPTOS_SITE_ADDR): {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let app = router(&config);
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.site_addr,
+            source,
+        })?;
+    tracing::info!(
+        addr = %config.site_addr,
+        area = %config.home.code,
+        site_root = %config.site_root.display(),
+        data_dir = %config.data_dir.display(),
+        "serving http://{}",
+        config.site_addr
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}

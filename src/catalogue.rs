@@ -1,0 +1,203 @@
+//! The indicator catalogue (`data/indicators.toml`, compiled into the
+//! binary): what each indicator is, how it is calculated, judged and shown.
+
+use crate::domain::{ComparisonMethod, LifeCourse, Polarity, Priority, ValueType};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+const INDICATORS_TOML: &str = include_str!("../data/indicators.toml");
+
+/// How an indicator's Fingertips ID was checked (see the catalogue header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verification {
+    Extract,
+    Source,
+    Unverified,
+}
+
+/// Red below `lower`, amber from `lower` up to `upper`, green at or above
+/// `upper`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct Goal {
+    pub lower: f64,
+    pub upper: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    pub verified: Verification,
+    pub title: String,
+    pub name: String,
+    pub description: String,
+    /// A priority slug, or "overarching".
+    #[serde(rename = "priority")]
+    pub group: String,
+    pub life_course: LifeCourse,
+    pub value_type: ValueType,
+    pub unit: String,
+    pub multiplier: f64,
+    pub polarity: Polarity,
+    pub comparison: ComparisonMethod,
+    #[serde(default)]
+    pub goal: Option<Goal>,
+    pub breakdowns: Vec<String>,
+    pub source: String,
+    pub frequency: String,
+    /// Rough England level by sex, used only to generate illustrative data.
+    #[serde(default)]
+    pub typical: BTreeMap<String, f64>,
+}
+
+impl Indicator {
+    /// The Board priority, or `None` for the overarching measures.
+    pub fn priority(&self) -> Option<Priority> {
+        Priority::from_slug(&self.group)
+    }
+
+    /// Values are percentages: 0 to 100.
+    pub fn is_percentage(&self) -> bool {
+        self.unit == "%"
+    }
+}
+
+#[derive(Debug)]
+pub struct Catalogue {
+    indicators: Vec<Indicator>,
+    by_id: HashMap<String, usize>,
+}
+
+#[derive(Deserialize)]
+struct CatalogueFile {
+    indicator: Vec<Indicator>,
+}
+
+pub const SEXES: [&str; 3] = ["Persons", "Male", "Female"];
+
+impl Catalogue {
+    /// The catalogue compiled into the binary; checked by the tests, so it
+    /// cannot fail at run time.
+    pub fn bundled() -> Catalogue {
+        Catalogue::parse(INDICATORS_TOML)
+            .expect("data/indicators.toml is checked by the test suite")
+    }
+
+    pub fn parse(text: &str) -> Result<Catalogue, String> {
+        let file: CatalogueFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut by_id = HashMap::new();
+        for (i, ind) in file.indicator.iter().enumerate() {
+            check(ind).map_err(|problem| format!("indicator {}: {problem}", ind.id))?;
+            if by_id.insert(ind.id.clone(), i).is_some() {
+                return Err(format!("indicator {} is listed twice", ind.id));
+            }
+        }
+        Ok(Catalogue {
+            indicators: file.indicator,
+            by_id,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Indicator> {
+        self.by_id.get(id).map(|&i| &self.indicators[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.indicators.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+}
+
+fn check(ind: &Indicator) -> Result<(), String> {
+    if ind.id.trim().is_empty() || ind.id != ind.id.trim() {
+        return Err("id must be non-empty with no surrounding spaces".into());
+    }
+    if ind.group != "overarching" && ind.priority().is_none() {
+        return Err(format!(
+            "priority {:?} is neither a priority slug nor \"overarching\"",
+            ind.group
+        ));
+    }
+    if !(ind.multiplier > 0.0) {
+        return Err("multiplier must be positive".into());
+    }
+    match (ind.comparison, ind.goal) {
+        (ComparisonMethod::Goal, None) => return Err("comparison = \"goal\" needs a goal".into()),
+        (ComparisonMethod::Goal, Some(g)) if g.lower > g.upper => {
+            return Err("goal.lower must not exceed goal.upper".into());
+        }
+        (ComparisonMethod::Goal, Some(_)) => {}
+        (_, Some(_)) => return Err("a goal is only used with comparison = \"goal\"".into()),
+        (_, None) => {}
+    }
+    if ind.breakdowns.is_empty() || ind.breakdowns.iter().any(|b| !SEXES.contains(&b.as_str())) {
+        return Err(format!("breakdowns must be some of {SEXES:?}"));
+    }
+    if let Some(sex) = ind.typical.keys().find(|k| !ind.breakdowns.contains(k)) {
+        return Err(format!("typical names {sex}, which is not in breakdowns"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_catalogue_covers_every_priority() {
+        let c = Catalogue::parse(INDICATORS_TOML).unwrap();
+        assert!(c.len() >= 40, "{}", c.len());
+        for p in Priority::ALL {
+            let n = c.iter().filter(|i| i.priority() == Some(p)).count();
+            assert!(n >= 4, "{} has only {n} indicators", p.title());
+        }
+        let le = c.get("90366").unwrap();
+        assert_eq!(le.value_type, ValueType::LifeExpectancy);
+        assert_eq!(le.polarity, Polarity::High);
+        assert_eq!(le.breakdowns, ["Male", "Female"]);
+        // Healthy life expectancy is high-is-good whatever the FingertipsNext
+        // metadata says.
+        assert_eq!(c.get("90362").unwrap().polarity, Polarity::High);
+        let mmr = c.get("30309").unwrap();
+        assert_eq!(mmr.comparison, ComparisonMethod::Goal);
+        assert_eq!(
+            mmr.goal,
+            Some(Goal {
+                lower: 90.0,
+                upper: 95.0
+            })
+        );
+        assert_eq!(c.get("848").unwrap().comparison, ComparisonMethod::Ci998);
+        assert!(
+            c.iter().all(|i| !i.typical.is_empty()),
+            "every indicator has a demo level"
+        );
+    }
+
+    #[test]
+    fn inconsistent_entries_are_rejected_with_their_id() {
+        let base = INDICATORS_TOML.split("\n[[indicator]]").nth(1).unwrap();
+        let entry = format!("[[indicator]]{base}");
+        let twice = format!("{entry}\n{entry}");
+        assert!(
+            Catalogue::parse(&twice)
+                .unwrap_err()
+                .contains("listed twice")
+        );
+        let bad = entry.replace("comparison = \"ci-95\"", "comparison = \"goal\"");
+        assert!(Catalogue::parse(&bad).unwrap_err().contains("needs a goal"));
+        let bad = entry.replace(
+            "priority = \"children-and-young-people\"",
+            "priority = \"kids\"",
+        );
+        assert!(Catalogue::parse(&bad).unwrap_err().contains("kids"));
+    }
+}

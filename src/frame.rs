@@ -1,0 +1,60 @@
+//! The canonical indicator frame: one schema for every source format, so
+//! everything downstream (store, editions, pages) reads one shape.
+//!
+//! One row per indicator x area x sex x age x category x period.
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `indicator_id` | str | Fingertips ID or local ID (the catalogue key) |
+//! | `indicator_name` | str? | name as the file gave it |
+//! | `area_code`, `area_name`, `area_type` | str, str?, str? | ONS code, name, Fingertips area type |
+//! | `parent_code` | str? | the area's parent (region, or England) |
+//! | `sex`, `age` | str | e.g. `Persons`, `All ages` |
+//! | `category_type`, `category` | str | breakdown such as deprivation decile; empty when none |
+//! | `period` | str | the label as published, e.g. `2019/20` |
+//! | `period_start`, `period_end` | date | first and last day the period covers |
+//! | `value` | f64? | null when suppressed or missing (never zero) |
+//! | `lower_95`, `upper_95`, `lower_99_8`, `upper_99_8` | f64? | confidence limits |
+//! | `count`, `denominator` | f64? | numerator and denominator |
+//! | `value_note` | str? | e.g. a suppression note |
+//! | `ft_recent_trend`, `ft_compared_england`, `ft_compared_parent`, `ft_compared_goal` | str? | Fingertips's own judgements, kept as provenance only |
+//! | `source_row` | u32 | row of the source file, as a spreadsheet numbers it |
+
+pub const INDICATOR_ID: &str = "indicator_id";
+pub const INDICATOR_NAME: &str = "indicator_name";
+pub const AREA_CODE: &str = "area_code";
+pub const AREA_NAME: &str = "area_name";
+pub const AREA_TYPE: &str = "area_type";
+pub const PARENT_CODE: &str = "parent_code";
+pub const SEX: &str = "sex";
+pub const AGE: &str = "age";
+pub const CATEGORY_TYPE: &str = "category_type";
+pub const CATEGORY: &str = "category";
+pub const PERIOD: &str = "period";
+pub const PERIOD_START: &str = "period_start";
+pub const PERIOD_END: &str = "period_end";
+pub const VALUE: &str = "value";
+pub const LOWER_95: &str = "lower_95";
+pub const UPPER_95: &str = "upper_95";
+pub const LOWER_99_8: &str = "lower_99_8";
+pub const UPPER_99_8: &str = "upper_99_8";
+pub const COUNT: &str = "count";
+pub const DENOMINATOR: &str = "denominator";
+pub const VALUE_NOTE: &str = "value_note";
+pub const FT_RECENT_TREND: &str = "ft_recent_trend";
+pub const FT_COMPARED_ENGLAND: &str = "ft_compared_england";
+pub const FT_COMPARED_PARENT: &str = "ft_compared_parent";
+pub const FT_COMPARED_GOAL: &str = "ft_compared_goal";
+pub const SOURCE_ROW: &str = "source_row";
+
+/// The columns that identify a row: a second row with the same key is a
+/// duplicate, and a later upload's row with the same key revises it.
+pub const KEY: [&str; 7] = [
+    INDICATOR_ID,
+    AREA_CODE,
+    SEX,
+    AGE,
+    CATEGORY_TYPE,
+    CATEGORY,
+    PERIOD,
+];

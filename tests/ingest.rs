@@ -1,0 +1,765 @@
+//! Ingest: every format, every error class with a malformed file, the
+//! warnings, the caps, and the real Fingertips extracts in ../shared.
+
+use hwb_outcomes::areas::Gazetteer;
+use hwb_outcomes::catalogue::Catalogue;
+use hwb_outcomes::ingest::report::{Issue, Report};
+use hwb_outcomes::ingest::{self, Context, Extract, Format, Limits};
+
+const FT_HEADER: &str = "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,Compared to England value or percentiles,Compared to Region value or percentiles,Time period Sortable,New data,Compared to goal";
+
+/// A Fingertips row for adult smoking (a percentage) with the given cells.
+fn ft_row(
+    area: &str,
+    period: &str,
+    value: &str,
+    l95: &str,
+    u95: &str,
+    count: &str,
+    denominator: &str,
+) -> String {
+    format!(
+        "92443,Smoking Prevalence in adults (18+) - current smokers (APS),E12000002,North West region,{area},Somewhere,UA,Persons,18+ yrs,,,{period},{value},{l95},{u95},,,{count},{denominator},,,Similar,Similar,20230000,,"
+    )
+}
+
+fn read_with(name: &str, bytes: &[u8], limits: Limits) -> Extract {
+    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+    let mut ctx = Context::new(&c, &g);
+    ctx.limits = limits;
+    ingest::read(name, bytes, None, &ctx)
+}
+
+fn read(name: &str, text: &str) -> Extract {
+    read_with(name, text.as_bytes(), Limits::default())
+}
+
+fn file(rows: &[String]) -> String {
+    let mut s = FT_HEADER.to_owned();
+    for r in rows {
+        s.push('\n');
+        s.push_str(r);
+    }
+    s.push('\n');
+    s
+}
+
+fn only_error(report: &Report) -> &Issue {
+    assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
+    assert!(!report.is_valid());
+    &report.errors[0]
+}
+
+#[test]
+fn a_clean_fingertips_export_becomes_the_canonical_frame() {
+    let text = file(&[
+        ft_row("E06000006", "2023", "13.4", "10.2", "16.6", "", ""),
+        ft_row("E06000007", "2023", "11.0", "8.9", "13.1", "", ""),
+        ft_row("E06000006", "2022", "14.1", "11.0", "17.2", "", ""),
+    ]);
+    let e = read("smoking.csv", &text);
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.format, Some(Format::Fingertips));
+    assert_eq!(
+        (
+            e.report.rows,
+            e.report.indicators,
+            e.report.areas,
+            e.report.periods
+        ),
+        (3, 1, 2, 2)
+    );
+    let frame = e.frame.unwrap();
+    assert_eq!(frame.height(), 3);
+    let values: Vec<Option<f64>> = frame
+        .column("value")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(values, [Some(13.4), Some(11.0), Some(14.1)]);
+    let rows: Vec<Option<u32>> = frame
+        .column("source_row")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        rows,
+        [Some(2), Some(3), Some(4)],
+        "rows numbered as a spreadsheet shows them"
+    );
+    assert_eq!(
+        frame
+            .column("ft_compared_england")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0),
+        Some("Similar")
+    );
+    assert_eq!(
+        frame.column("period_start").unwrap().dtype(),
+        &polars::prelude::DataType::Date
+    );
+}
+
+#[test]
+fn the_27_column_export_and_bom_are_accepted() {
+    let text = format!(
+        "\u{feff}{},Time period range\n{},1y\n",
+        FT_HEADER,
+        ft_row("E06000006", "2019/20", "13", "10", "16", "", "")
+    );
+    let e = read("new-export.csv", &text);
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.encoding, Some(ingest::text::Encoding::Utf8WithBom));
+}
+
+#[test]
+fn windows_1252_text_as_excel_saves_it_is_decoded() {
+    let text = file(&[ft_row("E06000006", "2023", "13.4", "10.2", "16.6", "", "")])
+        .replace("Somewhere", "Ynys M\u{f4}n");
+    let bytes = encoding_rs_like_windows_1252(&text);
+    let e = read_with("excel.csv", &bytes, Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.encoding, Some(ingest::text::Encoding::Windows1252));
+    let frame = e.frame.unwrap();
+    assert_eq!(
+        frame.column("area_name").unwrap().str().unwrap().get(0),
+        Some("Ynys M\u{f4}n")
+    );
+}
+
+/// Latin-1 characters are one byte each in Windows-1252.
+fn encoding_rs_like_windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(c as u32).expect("Latin-1 only"))
+        .collect()
+}
+
+#[test]
+fn the_analyst_template_and_its_example_validate() {
+    let example = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/template-example.csv"
+    ))
+    .unwrap();
+    let e = read_with("template-example.csv", &example, Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.format, Some(Format::AnalystTemplate));
+    assert_eq!(e.report.rows, 4);
+    // The suppressed row is kept, as suppressed, never as zero.
+    let frame = e.frame.unwrap();
+    assert_eq!(frame.column("value").unwrap().f64().unwrap().get(3), None);
+    assert!(
+        e.report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("kept as suppressed, never as zero")),
+        "{:#?}",
+        e.report.warnings
+    );
+
+    // Sex and age default when the template leaves them out.
+    let e = read(
+        "minimal.csv",
+        "indicator_id,area_code,period,value\n93015,E06000006,2022/23,25.5\n",
+    );
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    let frame = e.frame.unwrap();
+    assert_eq!(
+        frame.column("sex").unwrap().str().unwrap().get(0),
+        Some("Persons")
+    );
+    assert_eq!(
+        frame.column("age").unwrap().str().unwrap().get(0),
+        Some("All ages")
+    );
+}
+
+#[test]
+fn xlsx_workbooks_read_the_first_or_a_named_sheet() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/workbook.xlsx"
+    ))
+    .unwrap();
+    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+    let ctx = Context::new(&c, &g);
+    let e = ingest::read("workbook.xlsx", &bytes, None, &ctx);
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.format, Some(Format::Fingertips));
+    assert_eq!(e.report.rows, 2);
+    assert_eq!(
+        e.frame
+            .unwrap()
+            .column("value")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(1),
+        Some(13.4)
+    );
+
+    let e = ingest::read("workbook.xlsx", &bytes, Some("Local"), &ctx);
+    assert_eq!(e.report.format, Some(Format::AnalystTemplate));
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.row, err.column.as_deref(), err.value.as_deref()),
+        (Some(3), Some("value"), Some("#DIV/0!"))
+    );
+    assert!(err.file.contains("sheet Local"), "{}", err.file);
+
+    let e = ingest::read("workbook.xlsx", &bytes, Some("Nope"), &ctx);
+    assert!(
+        only_error(&e.report)
+            .message
+            .contains("no sheet named \"Nope\"; its sheets are: Fingertips, Local")
+    );
+}
+
+// ---- Each error class, with a malformed file --------------------------------
+
+#[test]
+fn missing_required_columns() {
+    let e = read(
+        "cols.csv",
+        "Indicator ID,Area Code,Time period\n92443,E06000006,2023\n",
+    );
+    assert_eq!(
+        only_error(&e.report).message,
+        "required column missing: Value"
+    );
+    let e = read("other.csv", "name,address\nA,B\n");
+    assert!(
+        only_error(&e.report)
+            .message
+            .contains("matches neither a Fingertips export")
+    );
+    assert!(e.frame.is_none());
+}
+
+#[test]
+fn unparseable_numbers_name_row_column_and_value() {
+    let e = read(
+        "num.csv",
+        &file(&[
+            ft_row("E06000006", "2023", "\"1,234\"", "10.2", "16.6", "", ""),
+            ft_row("E06000007", "2023", "12", "10", "14", "n/a", ""),
+        ]),
+    );
+    assert_eq!(e.report.errors.len(), 2, "{:#?}", e.report.errors);
+    let (a, b) = (&e.report.errors[0], &e.report.errors[1]);
+    assert_eq!(
+        (a.row, a.column.as_deref(), a.value.as_deref()),
+        (Some(2), Some("Value"), Some("1,234"))
+    );
+    assert!(a.message.contains("not a number"));
+    assert_eq!(
+        (b.row, b.column.as_deref(), b.value.as_deref()),
+        (Some(3), Some("Count"), Some("n/a"))
+    );
+    let shown = a.to_string();
+    assert!(
+        shown.starts_with("num.csv, row 2, column \"Value\", value \"1,234\": error: not a number"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn unparseable_periods() {
+    let e = read(
+        "period.csv",
+        &file(&[ft_row("E06000006", "20230000", "13", "10", "16", "", "")]),
+    );
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.row, err.column.as_deref(), err.value.as_deref()),
+        (Some(2), Some("Time period"), Some("20230000"))
+    );
+    assert!(err.message.contains("2019/20"), "{}", err.message);
+}
+
+#[test]
+fn lower_limit_above_value() {
+    let e = read(
+        "low.csv",
+        &file(&[ft_row("E06000006", "2023", "13", "14", "16", "", "")]),
+    );
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.column.as_deref(), err.value.as_deref()),
+        (Some("Lower CI 95.0 limit"), Some("14"))
+    );
+    assert!(err.message.contains("above the value 13"));
+}
+
+#[test]
+fn value_above_upper_limit() {
+    let e = read(
+        "high.csv",
+        &file(&[ft_row("E06000006", "2023", "17", "10", "16", "", "")]),
+    );
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.column.as_deref(), err.value.as_deref()),
+        (Some("Upper CI 95.0 limit"), Some("16"))
+    );
+}
+
+#[test]
+fn negative_counts_or_denominators() {
+    let e = read(
+        "neg.csv",
+        &file(&[
+            ft_row("E06000006", "2023", "13", "10", "16", "-5", "100"),
+            ft_row("E06000007", "2023", "13", "10", "16", "5", "-100"),
+        ]),
+    );
+    assert_eq!(e.report.errors.len(), 2, "{:#?}", e.report.errors);
+    assert_eq!(e.report.errors[0].column.as_deref(), Some("Count"));
+    assert_eq!(e.report.errors[1].column.as_deref(), Some("Denominator"));
+    assert!(e.report.errors[1].message.contains("negative"));
+}
+
+#[test]
+fn count_above_denominator_for_a_proportion() {
+    let e = read(
+        "prop.csv",
+        &file(&[ft_row("E06000006", "2023", "13", "10", "16", "120", "100")]),
+    );
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.column.as_deref(), err.value.as_deref()),
+        (Some("Count"), Some("120"))
+    );
+    assert!(err.message.contains("above the denominator 100"));
+}
+
+#[test]
+fn percentages_outside_0_to_100() {
+    let e = read(
+        "pct.csv",
+        &file(&[ft_row("E06000006", "2023", "113", "110", "116", "", "")]),
+    );
+    assert_eq!(
+        e.report.errors.len(),
+        3,
+        "value and both limits: {:#?}",
+        e.report.errors
+    );
+    assert!(
+        e.report.errors[0]
+            .message
+            .contains("outside 0 to 100: indicator 92443 is a percentage")
+    );
+}
+
+#[test]
+fn the_same_key_twice_names_both_rows() {
+    let row = ft_row("E06000006", "2023", "13", "10", "16", "", "");
+    let e = read(
+        "dup.csv",
+        &file(&[
+            row.clone(),
+            ft_row("E06000007", "2023", "13", "10", "16", "", ""),
+            row,
+        ]),
+    );
+    let err = only_error(&e.report);
+    assert_eq!(err.row, Some(4));
+    assert!(
+        err.message.starts_with("duplicate of row 2"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn ragged_rows() {
+    let good = ft_row("E06000006", "2023", "13", "10", "16", "", "");
+    let long = format!("{good},extra");
+    let short = good.split(',').take(12).collect::<Vec<_>>().join(",");
+    let e = read("ragged.csv", &file(&[long, short]));
+    assert_eq!(e.report.errors.len(), 2, "{:#?}", e.report.errors);
+    assert!(
+        e.report.errors[0]
+            .message
+            .contains("27 fields but the header has 26")
+    );
+    assert_eq!(e.report.errors[0].row, Some(2));
+    assert!(
+        e.report.errors[1]
+            .message
+            .contains("12 fields but the header has 26")
+    );
+}
+
+#[test]
+fn rows_missing_only_trailing_provenance_are_kept_with_a_warning() {
+    // As the real jargonautical export does: 26 header fields, 25 per row.
+    let row = ft_row("E06000006", "2023", "13", "10", "16", "", "");
+    let short = row.rsplit_once(',').unwrap().0.to_owned();
+    let e = read("short.csv", &file(&[short]));
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert!(e.report.warnings.iter().any(|w| w.message.contains(
+        "(from \"Compared to goal\"); those trailing columns are optional and were taken as empty"
+    )));
+}
+
+#[test]
+fn unbalanced_quotes() {
+    let text = format!(
+        "{}\n{}\n",
+        FT_HEADER,
+        ft_row("E06000006", "2023", "13", "10", "16", "", "").replace("Somewhere", "\"Some, where")
+    );
+    let e = read("quotes.csv", &text);
+    assert!(
+        e.report
+            .errors
+            .iter()
+            .any(|i| i.message.starts_with("unbalanced quotes")),
+        "{:#?}",
+        e.report.errors
+    );
+    assert!(e.frame.is_none());
+    // A quoted field with a newline and doubled quotes is fine.
+    let text = file(&[
+        ft_row("E06000006", "2023", "13", "10", "16", "", "").replace(
+            "Smoking Prevalence in adults (18+) - current smokers (APS)",
+            "\"Smoking \"\"prevalence\"\"\nadults\"",
+        ),
+    ]);
+    let e = read("multiline.csv", &text);
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(
+        e.frame
+            .unwrap()
+            .column("indicator_name")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0),
+        Some("Smoking \"prevalence\"\nadults")
+    );
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    assert_eq!(
+        only_error(&read("empty.csv", "").report).message,
+        "the file is empty"
+    );
+    assert_eq!(
+        only_error(&read("blank.csv", "\n \n").report).message,
+        "the file is empty"
+    );
+    let e = read("header.csv", &format!("{FT_HEADER}\n"));
+    assert_eq!(
+        only_error(&e.report).message,
+        "the file has a header but no data rows"
+    );
+}
+
+#[test]
+fn binary_and_non_text_files() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    assert!(
+        only_error(&read_with("chart.png", png, Limits::default()).report)
+            .message
+            .contains("not a text file")
+    );
+    let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0];
+    assert!(
+        only_error(&read_with("old.xls", &xls, Limits::default()).report)
+            .message
+            .contains(".xls")
+    );
+    let utf16 = b"\xFF\xFEI\0n\0";
+    assert!(
+        only_error(&read_with("u16.csv", utf16, Limits::default()).report)
+            .message
+            .contains("UTF-16")
+    );
+    let not_xlsx = b"PK\x03\x04 this is no zip";
+    assert!(
+        only_error(&read_with("fake.xlsx", not_xlsx, Limits::default()).report)
+            .message
+            .contains("not a readable .xlsx")
+    );
+}
+
+#[test]
+fn size_and_row_caps() {
+    let text = file(&[
+        ft_row("E06000006", "2023", "13", "10", "16", "", ""),
+        ft_row("E06000007", "2023", "13", "10", "16", "", ""),
+    ]);
+    let small = Limits {
+        max_bytes: 100,
+        ..Limits::default()
+    };
+    assert!(
+        only_error(&read_with("big.csv", text.as_bytes(), small).report)
+            .message
+            .contains("over the limit of 100 bytes")
+    );
+    let one_row = Limits {
+        max_rows: 1,
+        ..Limits::default()
+    };
+    assert!(
+        only_error(&read_with("long.csv", text.as_bytes(), one_row).report)
+            .message
+            .contains("more than 1 data rows")
+    );
+}
+
+#[test]
+fn errors_beyond_the_listing_cap_are_counted() {
+    let rows: Vec<String> = (0..30)
+        .map(|i| ft_row(&format!("E0600{i:04}"), "2023", "x", "", "", "", ""))
+        .collect();
+    let limits = Limits {
+        max_listed_errors: 10,
+        ..Limits::default()
+    };
+    let e = read_with("many.csv", file(&rows).as_bytes(), limits);
+    assert_eq!(
+        (
+            e.report.errors.len(),
+            e.report.errors_not_listed,
+            e.report.error_count()
+        ),
+        (10, 20, 30)
+    );
+}
+
+#[test]
+fn warnings_for_unknown_indicators_and_areas_and_older_periods() {
+    let text = file(&[
+        ft_row("E06000006", "2015", "13", "10", "16", "", "").replace("92443,", "99999,"),
+        ft_row("X99999999", "2023", "13", "10", "16", "", ""),
+    ]);
+    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+    let mut ctx = Context::new(&c, &g);
+    ctx.held_from.insert(
+        "99999".into(),
+        chrono::NaiveDate::from_ymd_opt(2018, 12, 31).unwrap(),
+    );
+    let e = ingest::read("warn.csv", text.as_bytes(), None, &ctx);
+    assert!(
+        e.report.is_valid(),
+        "warnings do not block: {:#?}",
+        e.report.errors
+    );
+    let messages: Vec<&str> = e
+        .report
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("indicator 99999 is not in the catalogue")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("area X99999999 is not in the gazetteer")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("older than any held")),
+        "{messages:#?}"
+    );
+    assert!(e.frame.is_some());
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A cheap stand-in until the fuzz targets land: shuffled fragments of
+    // real syntax.
+    let pieces = [
+        "\"",
+        ",",
+        "\n",
+        "\r\n",
+        "Indicator ID",
+        "Area Code",
+        "Time period",
+        "Value",
+        "2019/20",
+        "-1",
+        "NaN",
+        "\u{feff}",
+        "1e308",
+        "\0",
+        "\"\"",
+        "PK\x03\x04",
+        "E06000006",
+    ];
+    let mut seed = 0x9e3779b97f4a7c15u64;
+    for _ in 0..2000 {
+        let mut text = String::new();
+        for _ in 0..(seed % 60) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        let _ = read("fuzz.csv", &text);
+    }
+}
+
+// ---- The real Fingertips extracts -------------------------------------------
+
+fn real(name: &str) -> Option<Vec<u8>> {
+    let path = format!(
+        "{}/../shared/research-data/fingertips/fingertips-export/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(_) => {
+            eprintln!("SKIP: {path} is absent (../shared not present)");
+            None
+        }
+    }
+}
+
+#[test]
+fn real_north_west_tobacco_profile_export() {
+    let Some(bytes) = real("STAPM-smkfreediv__northwest_2019__local-tobacco-control-profiles.csv")
+    else {
+        return;
+    };
+    let e = read_with("northwest 2019.csv", &bytes, Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(
+        (
+            e.report.rows,
+            e.report.indicators,
+            e.report.areas,
+            e.report.periods
+        ),
+        (175, 7, 25, 2)
+    );
+    assert_eq!(e.frame.unwrap().height(), 175);
+}
+
+#[test]
+fn real_county_ua_export_with_newlines_and_short_rows() {
+    let Some(bytes) = real("jargonautical-data-dev__indicators-CountyUA.data.csv") else {
+        return;
+    };
+    let e = read_with("indicators-CountyUA.data.csv", &bytes, Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(
+        (
+            e.report.rows,
+            e.report.indicators,
+            e.report.areas,
+            e.report.periods
+        ),
+        (852, 1, 162, 3)
+    );
+    let frame = e.frame.unwrap();
+    assert_eq!(frame.height(), 852);
+    // The ten rows Fingertips suppressed stay suppressed: no value, a note.
+    let values = frame.column("value").unwrap().f64().unwrap();
+    assert_eq!(values.null_count(), 10);
+    let name = frame
+        .column("indicator_name")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        name, "Campylobacter incidence rate/100,000",
+        "the embedded newline is trimmed"
+    );
+}
+
+#[test]
+fn real_extracts_ingest_into_one_edition() {
+    let (Some(tobacco), Some(county)) = (
+        real("STAPM-smkfreediv__northwest_2019__local-tobacco-control-profiles.csv"),
+        real("jargonautical-data-dev__indicators-CountyUA.data.csv"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = hwb_outcomes::store::Store::open(dir.path()).await.unwrap();
+        let mut ids = Vec::new();
+        for (name, bytes) in [
+            ("northwest 2019.csv", &tobacco),
+            ("indicators-CountyUA.data.csv", &county),
+        ] {
+            let mut frame = read_with(name, bytes, Limits::default()).frame.unwrap();
+            let upload = store
+                .add_upload(name, bytes, "fingertips", &mut frame, "test")
+                .await
+                .unwrap();
+            assert_eq!(upload.size as usize, bytes.len());
+            assert_eq!(upload.sha256.len(), 64);
+            assert_eq!(
+                std::fs::read(store.upload_bytes_path(&upload.sha256)).unwrap(),
+                *bytes,
+                "original bytes kept"
+            );
+            ids.push(upload.id);
+        }
+        let edition = store
+            .create_edition("Real extracts", &ids, false, "test")
+            .await
+            .unwrap();
+        assert_eq!(edition.rows, 175 + 852);
+        store.publish(edition.id, "test").await.unwrap();
+        let frame = store
+            .edition_frame(&store.published().await.unwrap().unwrap())
+            .unwrap();
+        let count = |col: &str| frame.column(col).unwrap().n_unique().unwrap();
+        assert_eq!(count("indicator_id"), 8);
+        assert_eq!(
+            count("area_code"),
+            162,
+            "the 25 North West areas are among the 162"
+        );
+
+        // Re-ingesting the same file revises rows with the same key and
+        // loses nothing.
+        let mut again = read_with("northwest 2019.csv", &tobacco, Limits::default())
+            .frame
+            .unwrap();
+        let upload = store
+            .add_upload(
+                "northwest 2019.csv",
+                &tobacco,
+                "fingertips",
+                &mut again,
+                "test",
+            )
+            .await
+            .unwrap();
+        let next = store
+            .create_edition("Again", &[upload.id], false, "test")
+            .await
+            .unwrap();
+        assert_eq!(next.rows, 175 + 852);
+        assert_eq!(next.base_id, Some(edition.id));
+    });
+}

@@ -1,7 +1,8 @@
 //! The command line. `serve` is the default; later subcommands (validate,
 //! ingest, stats, user, ...) slot in beside it.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 
 const CONFIG_HELP: &str = "\
 Configuration (environment variables):
@@ -37,6 +38,55 @@ pub enum Command {
     /// or Ctrl-C, finishing requests in flight.
     #[command(after_help = CONFIG_HELP)]
     Serve,
+    /// Check files without changing anything: Fingertips CSV exports, the
+    /// analyst template, or .xlsx workbooks holding either. Exit status 0
+    /// when every file is valid, 1 when any has an error, 2 on a usage error.
+    Validate {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the reports as JSON (format, rows, indicators, areas,
+        /// periods, errors and warnings with row, column, value, message).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Validate files and, if all are valid, keep them and build a new
+    /// edition from the published one plus these files. Nothing is stored
+    /// if any file has an error.
+    Ingest {
+        /// Files to add, applied in order (a later row revises an earlier
+        /// one with the same indicator, area, sex, age, category and period).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The new edition's label, e.g. "Board, 10 December 2026".
+        #[arg(long)]
+        edition: String,
+        /// Publish the new edition at once.
+        #[arg(long)]
+        publish: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// List the editions, newest first; * marks the published one.
+    Editions,
+    /// Publish an edition (by number or exact label); publishing an earlier
+    /// edition again is how to roll back.
+    Publish { edition: String },
+}
+
+#[derive(Debug, Args, PartialEq, Eq, Clone)]
+pub struct ReadArgs {
+    /// The workbook sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Largest file accepted, in bytes.
+    #[arg(long, default_value_t = 100 * 1024 * 1024)]
+    pub max_bytes: usize,
+    /// Most data rows accepted in one file.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_rows: usize,
 }
 
 impl Cli {
@@ -65,13 +115,23 @@ mod tests {
             Command::Serve
         );
         assert!(Cli::try_parse_from(["hwb-outcomes", "bogus"]).is_err());
+        assert!(
+            Cli::try_parse_from(["hwb-outcomes", "validate"]).is_err(),
+            "validate needs a file"
+        );
+        assert!(
+            Cli::try_parse_from(["hwb-outcomes", "ingest", "a.csv"]).is_err(),
+            "ingest needs --edition"
+        );
     }
 
     #[test]
     fn help_documents_every_subcommand_and_variable() {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
-        assert!(help.contains("serve"), "{help}");
+        for sub in ["serve", "validate", "ingest", "editions", "publish"] {
+            assert!(help.contains(sub), "--help lacks {sub}: {help}");
+        }
         for var in [
             "LEPTOS_SITE_ADDR",
             "HWB_DATA_DIR",

@@ -1,11 +1,31 @@
 use clap::Parser;
 use hwb_outcomes::cli::{Cli, Command};
+use hwb_outcomes::commands;
 use hwb_outcomes::config::{Config, LogFormat};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match Cli::parse().into_command() {
         Command::Serve => serve(),
+        Command::Validate { files, json, read } => commands::validate(&files, json, &read),
+        Command::Ingest {
+            files,
+            edition,
+            publish,
+            read,
+        } => with_config(|c| commands::ingest(c, &files, &edition, publish, &read)),
+        Command::Editions => with_config(commands::editions),
+        Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
+    }
+}
+
+fn with_config(run: impl FnOnce(&Config) -> ExitCode) -> ExitCode {
+    match Config::from_env() {
+        Ok(config) => run(&config),
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

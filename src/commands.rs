@@ -1,0 +1,347 @@
+//! The analyst subcommands: thin wrappers that read files, call ingest and
+//! the store, and print what happened. Exit codes: 0 success, 1 invalid
+//! data or a failed operation, 2 usage or configuration errors.
+
+use crate::areas::Gazetteer;
+use crate::catalogue::Catalogue;
+use crate::cli::ReadArgs;
+use crate::config::Config;
+use crate::ingest::{self, Context, Extract, Limits};
+use crate::store::Store;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Who made a change from the command line, for the audit trail.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn limits(read: &ReadArgs) -> Limits {
+    Limits {
+        max_bytes: read.max_bytes,
+        max_rows: read.max_rows,
+        ..Limits::default()
+    }
+}
+
+/// Reads and validates each file, with a progress bar on a terminal.
+fn read_all(
+    files: &[PathBuf],
+    read: &ReadArgs,
+    held_from: std::collections::HashMap<String, chrono::NaiveDate>,
+) -> Vec<(PathBuf, Vec<u8>, Extract)> {
+    let catalogue = Catalogue::bundled();
+    let gazetteer = Gazetteer::bundled();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let mut ctx = Context::new(&catalogue, &gazetteer);
+    ctx.limits = limits(read);
+    ctx.held_from = held_from;
+    ctx.progress = Some(&progress);
+    let out = files
+        .iter()
+        .map(|path| {
+            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            if let Some(bar) = &bar {
+                bar.set_message(name.clone());
+            }
+            let refuse = |message: String| {
+                let mut report = ingest::report::Report::new(&name);
+                report.file_error(message);
+                (Vec::new(), Extract { frame: None, report })
+            };
+            // Check the size before reading, so an oversized file is never
+            // loaded into memory.
+            let (bytes, extract) = match std::fs::metadata(path) {
+                Err(e) => refuse(format!("cannot be read: {e}")),
+                Ok(meta) if meta.len() > ctx.limits.max_bytes as u64 => refuse(format!(
+                    "the file is {} bytes, over the limit of {} bytes: split it, or raise --max-bytes",
+                    meta.len(),
+                    ctx.limits.max_bytes
+                )),
+                Ok(_) => match std::fs::read(path) {
+                    Err(e) => refuse(format!("cannot be read: {e}")),
+                    Ok(bytes) => {
+                        let extract = ingest::read(&name, &bytes, read.sheet.as_deref(), &ctx);
+                        (bytes, extract)
+                    }
+                },
+            };
+            (path.clone(), bytes, extract)
+        })
+        .collect();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out
+}
+
+fn print_report(report: &ingest::report::Report) {
+    let status = if report.is_valid() {
+        "valid"
+    } else {
+        "INVALID"
+    };
+    let format = report.format.map_or("unknown format", |f| f.label());
+    println!(
+        "{}: {status}: {format}, {} rows, {} indicators, {} areas, {} periods; {} errors, {} warnings",
+        report.file,
+        report.rows,
+        report.indicators,
+        report.areas,
+        report.periods,
+        report.error_count(),
+        report.warnings.len()
+    );
+    for issue in report.errors.iter().chain(&report.warnings) {
+        println!("  {issue}");
+    }
+    if report.errors_not_listed > 0 {
+        println!(
+            "  ... and {} more errors not listed",
+            report.errors_not_listed
+        );
+    }
+}
+
+pub fn validate(files: &[PathBuf], json: bool, read: &ReadArgs) -> ExitCode {
+    let results = read_all(files, read, Default::default());
+    let all_valid = results.iter().all(|(_, _, e)| e.report.is_valid());
+    if json {
+        let reports: Vec<_> = results.iter().map(|(_, _, e)| &e.report).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("reports serialise")
+        );
+    } else {
+        for (_, _, e) in &results {
+            print_report(&e.report);
+        }
+    }
+    if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime starts")
+}
+
+fn open_store(config: &Config) -> Result<Store, String> {
+    config.prepare_data_dir().map_err(|e| e.to_string())?;
+    runtime()
+        .block_on(Store::open(&config.data_dir))
+        .map_err(|e| {
+            format!(
+                "cannot open the store in {}: {e}",
+                config.data_dir.display()
+            )
+        })
+}
+
+/// Per indicator, the end of the earliest period in the published edition.
+pub fn held_from(store: &Store) -> std::collections::HashMap<String, chrono::NaiveDate> {
+    use polars::prelude::*;
+    let mut held = std::collections::HashMap::new();
+    let Ok(Some(edition)) = runtime().block_on(store.published()) else {
+        return held;
+    };
+    let Ok(frame) = store.edition_frame(&edition) else {
+        return held;
+    };
+    let Ok(earliest) = frame
+        .lazy()
+        .group_by([col(crate::frame::INDICATOR_ID)])
+        .agg([col(crate::frame::PERIOD_END).min()])
+        .collect()
+    else {
+        return held;
+    };
+    if let (Ok(ids), Ok(ends)) = (
+        earliest
+            .column(crate::frame::INDICATOR_ID)
+            .and_then(|c| c.str().cloned()),
+        earliest
+            .column(crate::frame::PERIOD_END)
+            .and_then(|c| c.date().cloned()),
+    ) {
+        for (id, end) in ids.iter().zip(ends.physical().iter()) {
+            if let (Some(id), Some(days)) = (id, end) {
+                if let Some(date) = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+                    .and_then(|e| e.checked_add_signed(chrono::Duration::days(days.into())))
+                {
+                    held.insert(id.to_owned(), date);
+                }
+            }
+        }
+    }
+    held
+}
+
+pub fn ingest(
+    config: &Config,
+    files: &[PathBuf],
+    label: &str,
+    publish: bool,
+    read: &ReadArgs,
+) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut results = read_all(files, read, held_from(&store));
+    for (_, _, e) in &results {
+        print_report(&e.report);
+    }
+    if !results
+        .iter()
+        .all(|(_, _, e)| e.report.is_valid() && e.frame.is_some())
+    {
+        eprintln!(
+            "hwb-outcomes: nothing was stored: correct the errors above and run ingest again"
+        );
+        return ExitCode::from(1);
+    }
+    let actor = cli_actor();
+    let outcome: Result<_, crate::store::StoreError> = runtime().block_on(async {
+        let mut ids = Vec::new();
+        for (_, bytes, extract) in &mut results {
+            let format = extract.report.format.map_or("unknown", |f| f.label());
+            let frame = extract.frame.as_mut().expect("checked above");
+            ids.push(
+                store
+                    .add_upload(&extract.report.file, bytes, format, frame, &actor)
+                    .await?
+                    .id,
+            );
+        }
+        let edition = store.create_edition(label, &ids, false, &actor).await?;
+        if publish {
+            return store.publish(edition.id, &actor).await;
+        }
+        Ok(edition)
+    });
+    match outcome {
+        Ok(edition) => {
+            let state = if edition.is_published {
+                "published"
+            } else {
+                "draft (publish with `hwb-outcomes publish`)"
+            };
+            println!(
+                "edition {} {:?}: {} rows, {state}",
+                edition.id, edition.label, edition.rows
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn editions(config: &Config) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime().block_on(store.editions()) {
+        Ok(list) if list.is_empty() => {
+            println!("no editions yet: create one with `hwb-outcomes ingest FILE --edition LABEL`");
+            ExitCode::SUCCESS
+        }
+        Ok(list) => {
+            for e in list {
+                let mark = if e.is_published { "*" } else { " " };
+                let demo = if e.illustrative {
+                    " [illustrative data]"
+                } else {
+                    ""
+                };
+                println!(
+                    "{mark} {:>4}  {}  {:>9} rows  {} by {}{demo}",
+                    e.id, e.label, e.rows, e.created_at, e.created_by
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn publish(config: &Config, which: &str) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = runtime();
+    let id = match which.parse::<i64>() {
+        Ok(id) => Ok(id),
+        Err(_) => rt
+            .block_on(store.editions())
+            .map_err(|e| e.to_string())
+            .and_then(|list| {
+                let matches: Vec<_> = list.iter().filter(|e| e.label == which).collect();
+                match matches.as_slice() {
+                    [one] => Ok(one.id),
+                    [] => Err(format!(
+                        "no edition is labelled {which:?}: `hwb-outcomes editions` lists them"
+                    )),
+                    _ => Err(format!(
+                        "several editions are labelled {which:?}: give its number instead"
+                    )),
+                }
+            }),
+    };
+    let result = id.and_then(|id| {
+        rt.block_on(store.publish(id, &cli_actor()))
+            .map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(e) => {
+            println!("published edition {} {:?}", e.id, e.label);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! The store: uploads, editions, publications and the audit trail in SQLite
+//! (sqlx; PostgreSQL can follow behind the same API), frames as Parquet.
+//!
+//! Invariants:
+//! - Nothing is updated or deleted: uploads and editions are immutable, and
+//!   publishing or rolling back appends a publication.
+//! - A file is complete on disk (written, synced, renamed into place) before
+//!   any database row names it, and publishing is one INSERT, so a crash at
+//!   any moment leaves the previously published edition intact.
+//! - Writes are serialised by one lock, so two publishes cannot interleave.
+
+use crate::frame;
+use chrono::Utc;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tokio::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("store migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("store file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store frame: {0}")]
+    Frame(#[from] PolarsError),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Upload {
+    pub id: i64,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub format: String,
+    pub rows: i64,
+    pub uploaded_at: String,
+    pub uploaded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Edition {
+    pub id: i64,
+    pub label: String,
+    pub base_id: Option<i64>,
+    pub rows: i64,
+    pub illustrative: bool,
+    pub created_at: String,
+    pub created_by: String,
+    /// When it was last published, if ever.
+    pub published_at: Option<String>,
+    pub is_published: bool,
+}
+
+pub struct Store {
+    pool: SqlitePool,
+    dir: PathBuf,
+    writes: Mutex<()>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes a file so that it either exists complete or not at all.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    write(&mut file)?;
+    file.sync_all().map_err(io(&tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
+    }
+    Ok(())
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`.
+    pub async fn open(dir: &Path) -> Result<Store> {
+        for sub in ["uploads", "editions"] {
+            let path = dir.join(sub);
+            std::fs::create_dir_all(&path).map_err(io(&path))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("store.sqlite"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("src/store/migrations").run(&pool).await?;
+        Ok(Store {
+            pool,
+            dir: dir.to_owned(),
+            writes: Mutex::new(()),
+        })
+    }
+
+    fn upload_frame_path(&self, id: i64) -> PathBuf {
+        self.dir.join("uploads").join(format!("{id}.parquet"))
+    }
+
+    fn edition_frame_path(&self, id: i64) -> PathBuf {
+        self.dir.join("editions").join(format!("{id}.parquet"))
+    }
+
+    /// Path of an upload's original bytes (content-addressed).
+    pub fn upload_bytes_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join("uploads").join(format!("{sha256}.bin"))
+    }
+
+    fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<()> {
+        write_atomically(path, |file| {
+            ParquetWriter::new(&mut *file).finish(frame)?;
+            file.flush().map_err(io(path))
+        })
+    }
+
+    pub fn read_frame(path: &Path) -> Result<DataFrame> {
+        let file = std::fs::File::open(path).map_err(io(path))?;
+        Ok(ParquetReader::new(file).finish()?)
+    }
+
+    /// Keeps an accepted upload: its original bytes and its validated frame.
+    pub async fn add_upload(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        format: &str,
+        frame: &mut DataFrame,
+        by: &str,
+    ) -> Result<Upload> {
+        let _guard = self.writes.lock().await;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let original = self.upload_bytes_path(&sha256);
+        if !original.exists() {
+            write_atomically(&original, |f| f.write_all(bytes).map_err(io(&original)))?;
+        }
+        let mut tx = self.pool.begin().await?;
+        let uploaded_at = now();
+        let id: i64 = sqlx::query(
+            "INSERT INTO uploads (file_name, size, sha256, format, rows, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(file_name)
+        .bind(bytes.len() as i64)
+        .bind(&sha256)
+        .bind(format)
+        .bind(frame.height() as i64)
+        .bind(&uploaded_at)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        // The frame is in place before the row that names it commits.
+        Self::write_frame(&self.upload_frame_path(id), frame)?;
+        audit(
+            &mut tx,
+            by,
+            "upload",
+            &format!(
+                "{file_name} ({} bytes, sha256 {sha256}, {} rows)",
+                bytes.len(),
+                frame.height()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Upload {
+            id,
+            file_name: file_name.to_owned(),
+            size: bytes.len() as i64,
+            sha256,
+            format: format.to_owned(),
+            rows: frame.height() as i64,
+            uploaded_at,
+            uploaded_by: by.to_owned(),
+        })
+    }
+
+    /// Assembles a new edition: the published edition (if any) with these
+    /// uploads applied in order, a later row revising an earlier one with
+    /// the same key. Nothing is removed.
+    pub async fn create_edition(
+        &self,
+        label: &str,
+        uploads: &[i64],
+        illustrative: bool,
+        by: &str,
+    ) -> Result<Edition> {
+        let label = label.trim();
+        if label.is_empty() {
+            return Err(StoreError::NotFound(
+                "an edition needs a label, such as \"Board, 10 December 2026\"".into(),
+            ));
+        }
+        let _guard = self.writes.lock().await;
+        let base = self.published().await?;
+        let mut frames = Vec::new();
+        if let Some(base) = &base {
+            frames.push(Self::read_frame(&self.edition_frame_path(base.id))?);
+        }
+        for &id in uploads {
+            let path = self.upload_frame_path(id);
+            if !path.exists() {
+                return Err(StoreError::NotFound(format!("upload {id} does not exist")));
+            }
+            frames.push(Self::read_frame(&path)?);
+        }
+        let mut merged = merge(frames)?;
+
+        let mut tx = self.pool.begin().await?;
+        let created_at = now();
+        let id: i64 = sqlx::query(
+            "INSERT INTO editions (label, base_id, rows, illustrative, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(label)
+        .bind(base.as_ref().map(|b| b.id))
+        .bind(merged.height() as i64)
+        .bind(illustrative)
+        .bind(&created_at)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        for (position, upload) in uploads.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO edition_uploads (edition_id, upload_id, position) VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(upload)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Self::write_frame(&self.edition_frame_path(id), &mut merged)?;
+        audit(
+            &mut tx,
+            by,
+            "create edition",
+            &format!("{id} {label:?} ({} rows)", merged.height()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Edition {
+            id,
+            label: label.to_owned(),
+            base_id: base.map(|b| b.id),
+            rows: merged.height() as i64,
+            illustrative,
+            created_at,
+            created_by: by.to_owned(),
+            published_at: None,
+            is_published: false,
+        })
+    }
+
+    /// Publishes an edition (or an earlier one again: a rollback). Atomic.
+    pub async fn publish(&self, edition_id: i64, by: &str) -> Result<Edition> {
+        let _guard = self.writes.lock().await;
+        let edition = self.edition(edition_id).await?;
+        if !self.edition_frame_path(edition_id).exists() {
+            return Err(StoreError::NotFound(format!(
+                "edition {edition_id} has no data file"
+            )));
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO publications (edition_id, published_at, published_by) VALUES (?, ?, ?)",
+        )
+        .bind(edition_id)
+        .bind(now())
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            by,
+            "publish",
+            &format!("{edition_id} {:?}", edition.label),
+        )
+        .await?;
+        tx.commit().await?;
+        self.edition(edition_id).await
+    }
+
+    const EDITION_SELECT: &'static str = "SELECT e.id, e.label, e.base_id, e.rows, e.illustrative, e.created_at, e.created_by,
+            (SELECT MAX(p.published_at) FROM publications p WHERE p.edition_id = e.id) AS published_at,
+            e.id = (SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1) AS is_published
+         FROM editions e";
+
+    fn edition_from_row(row: &sqlx::sqlite::SqliteRow) -> Edition {
+        Edition {
+            id: row.get("id"),
+            label: row.get("label"),
+            base_id: row.get("base_id"),
+            rows: row.get("rows"),
+            illustrative: row.get("illustrative"),
+            created_at: row.get("created_at"),
+            created_by: row.get("created_by"),
+            published_at: row.get("published_at"),
+            is_published: row.get::<Option<bool>, _>("is_published").unwrap_or(false),
+        }
+    }
+
+    pub async fn edition(&self, id: i64) -> Result<Edition> {
+        let row = sqlx::query(&format!("{} WHERE e.id = ?", Self::EDITION_SELECT))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "there is no edition {id}: `hwb-outcomes editions` lists them"
+                ))
+            })?;
+        Ok(Self::edition_from_row(&row))
+    }
+
+    /// Every edition, newest first.
+    pub async fn editions(&self) -> Result<Vec<Edition>> {
+        let rows = sqlx::query(&format!("{} ORDER BY e.id DESC", Self::EDITION_SELECT))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(Self::edition_from_row).collect())
+    }
+
+    pub async fn published(&self) -> Result<Option<Edition>> {
+        let row = sqlx::query("SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.edition(row.get(0)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn edition_frame(&self, edition: &Edition) -> Result<DataFrame> {
+        Self::read_frame(&self.edition_frame_path(edition.id))
+    }
+
+    pub async fn uploads(&self) -> Result<Vec<Upload>> {
+        let rows = sqlx::query("SELECT id, file_name, size, sha256, format, rows, uploaded_at, uploaded_by FROM uploads ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Upload {
+                id: r.get("id"),
+                file_name: r.get("file_name"),
+                size: r.get("size"),
+                sha256: r.get("sha256"),
+                format: r.get("format"),
+                rows: r.get("rows"),
+                uploaded_at: r.get("uploaded_at"),
+                uploaded_by: r.get("uploaded_by"),
+            })
+            .collect())
+    }
+}
+
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)")
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Stacks frames in order and keeps, for each key, the last row: later
+/// uploads revise earlier data, and nothing without a newer row is lost.
+pub fn merge(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut iter = frames.into_iter();
+    let Some(mut all) = iter.next() else {
+        return Ok(DataFrame::empty());
+    };
+    for f in iter {
+        all.vstack_mut(&f)?;
+    }
+    let key: Vec<String> = frame::KEY.iter().map(|s| s.to_string()).collect();
+    all.unique_stable(Some(&key), UniqueKeepStrategy::Last, None)
+}

@@ -3,7 +3,7 @@
 
 use crate::areas::Area;
 use crate::domain::Priority;
-use crate::pages::{HomePage, NotFound, PriorityPage, SiteFooter, SiteHeader};
+use crate::pages::{EditionBanner, HomePage, NotFound, PriorityPage, SiteFooter, SiteHeader};
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -23,6 +23,11 @@ pub struct Site {
 /// The site, as provided to every page through the reactive context.
 pub fn use_site() -> Arc<Site> {
     expect_context::<Arc<Site>>()
+}
+
+/// The edition this request shows (one snapshot per request).
+pub fn use_edition() -> Option<Arc<crate::store::Edition>> {
+    use_context::<crate::server::Published>().flatten()
 }
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -70,6 +75,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a href="#main" class="skip-link">"Skip to main content"</a>
             <SiteHeader priorities=Priority::ALL.to_vec() />
+            <EditionBanner />
             <main id="main" class="container main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />

@@ -13,13 +13,27 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod areas;
 #[cfg(feature = "ssr")]
+pub mod catalogue;
+#[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
+pub mod commands;
+#[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod frame;
+#[cfg(feature = "ssr")]
+pub mod ingest;
 #[cfg(feature = "ssr")]
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod stats;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 /// Entry point of the browser bundle: wakes the islands on the page.
 #[cfg(feature = "hydrate")]

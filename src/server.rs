@@ -4,6 +4,7 @@
 
 use crate::app::{App, Site, shell};
 use crate::config::Config;
+use crate::store::{Edition, Store};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,7 +13,7 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions_and_ssg_and_context};
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -21,10 +22,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+/// The published edition as pages see it. A request takes one snapshot
+/// at its start, so it never mixes two editions.
+pub type Published = Option<Arc<Edition>>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub site: Arc<Site>,
+    pub published: Arc<RwLock<Published>>,
     pub started: Instant,
 }
 
@@ -68,7 +74,7 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole application as a tower service; `serve` runs it and the
 /// integration tests call it in-process.
-pub fn router(config: &Config) -> Router {
+pub fn router(config: &Config, published: Published) -> Router {
     let site = Arc::new(Site {
         board_name: config.board_name.clone(),
         home: config.home.clone(),
@@ -78,9 +84,15 @@ pub fn router(config: &Config) -> Router {
     let state = AppState {
         leptos_options: leptos_options(config),
         site: site.clone(),
+        published: Arc::new(RwLock::new(published)),
         started: Instant::now(),
     };
-    let context = move || provide_context(site.clone());
+    let current = state.published.clone();
+    let context = move || {
+        provide_context(site.clone());
+        let snapshot: Published = current.read().map(|p| p.clone()).unwrap_or(None);
+        provide_context(snapshot);
+    };
     let (routes, _) =
         generate_route_list_with_exclusions_and_ssg_and_context(App, None, context.clone());
     let pkg_dir = config.site_root.join("pkg");
@@ -150,15 +162,34 @@ struct Health {
     version: &'static str,
     uptime_seconds: u64,
     /// The published data edition; `null` until one is published.
-    edition: Option<String>,
+    edition: Option<HealthEdition>,
+}
+
+#[derive(Serialize)]
+struct HealthEdition {
+    id: i64,
+    label: String,
+    illustrative: bool,
+    published_at: Option<String>,
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let edition = state
+        .published
+        .read()
+        .ok()
+        .and_then(|p| p.clone())
+        .map(|e| HealthEdition {
+            id: e.id,
+            label: e.label.clone(),
+            illustrative: e.illustrative,
+            published_at: e.published_at.clone(),
+        });
     let health = Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: state.started.elapsed().as_secs(),
-        edition: None,
+        edition,
     };
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(health))
 }
@@ -172,11 +203,26 @@ pub enum ServeError {
     },
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot open the store in HWB_DATA_DIR: {0}")]
+    Store(String),
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let app = router(&config);
+    let store = Store::open(&config.data_dir)
+        .await
+        .map_err(|e| ServeError::Store(e.to_string()))?;
+    crate::demo::install_if_empty(&store, &config)
+        .await
+        .map_err(ServeError::Store)?;
+    let published = store
+        .published()
+        .await
+        .map_err(|e| ServeError::Store(e.to_string()))?;
+    if let Some(e) = &published {
+        tracing::info!(edition = e.id, label = %e.label, rows = e.rows, "published edition");
+    }
+    let app = router(&config, published.map(Arc::new));
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|source| ServeError::Bind {

@@ -4,6 +4,7 @@
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use hwb_outcomes::config::Config;
+use hwb_outcomes::store::Edition;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use tower::ServiceExt;
@@ -34,6 +35,10 @@ impl Drop for TempDir {
 }
 
 fn fixture(tag: &str, env: &[(&str, &str)]) -> Fixture {
+    fixture_with(tag, env, None)
+}
+
+fn fixture_with(tag: &str, env: &[(&str, &str)], edition: Option<Edition>) -> Fixture {
     let site = TempDir::new(tag);
     std::fs::write(
         site.0.join("pkg/hwb-outcomes.0123abcd.js"),
@@ -51,7 +56,7 @@ fn fixture(tag: &str, env: &[(&str, &str)]) -> Fixture {
     );
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
     Fixture {
-        router: hwb_outcomes::server::router(&config),
+        router: hwb_outcomes::server::router(&config, edition.map(std::sync::Arc::new)),
         _site: site,
     }
 }
@@ -203,7 +208,71 @@ async fn healthz_reports_version_uptime_and_edition() {
     assert_eq!(json["status"], "ok");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     assert!(json["uptime_seconds"].as_u64().is_some());
-    assert!(json.as_object().unwrap().contains_key("edition"));
+    assert!(json["edition"].is_null(), "no edition published: {json}");
+
+    let f = fixture_with(
+        "health-edition",
+        &[],
+        Some(edition("Board, 10 December 2026", false)),
+    );
+    let (_, _, body) = get(&f.router, "/healthz", &[]).await;
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["edition"]["label"], "Board, 10 December 2026");
+    assert_eq!(json["edition"]["illustrative"], false);
+}
+
+fn edition(label: &str, illustrative: bool) -> Edition {
+    Edition {
+        id: 3,
+        label: label.to_owned(),
+        base_id: Some(2),
+        rows: 100,
+        illustrative,
+        created_at: "2026-11-23T10:00:00Z".into(),
+        created_by: "analyst@example.org".into(),
+        published_at: Some("2026-11-23T10:05:00Z".into()),
+        is_published: true,
+    }
+}
+
+#[tokio::test]
+async fn every_page_names_its_edition_and_flags_illustrative_data() {
+    let f = fixture("no-edition", &[]);
+    let (_, _, body) = get(&f.router, "/", &[]).await;
+    assert!(text(&body).contains("No data edition has been published yet"));
+
+    let f = fixture_with(
+        "demo-edition",
+        &[],
+        Some(edition(
+            "Illustrative data (generated, not real figures)",
+            true,
+        )),
+    );
+    for path in ["/", "/priority/cancer", "/missing"] {
+        let (_, _, body) = get(&f.router, path, &[]).await;
+        let html = text(&body);
+        assert!(
+            html.contains("Edition: Illustrative data (generated, not real figures)"),
+            "{path}"
+        );
+        assert!(
+            html.contains("<strong class=\"warning__title\">Illustrative data</strong>"),
+            "{path}"
+        );
+    }
+    let f = fixture_with(
+        "real-edition",
+        &[],
+        Some(edition("Board, 10 December 2026", false)),
+    );
+    let (_, _, body) = get(&f.router, "/", &[]).await;
+    let html = text(&body);
+    assert!(html.contains("Edition: Board, 10 December 2026"));
+    assert!(
+        !html.contains("warning__title"),
+        "real data carries no illustrative warning"
+    );
 }
 
 #[tokio::test]

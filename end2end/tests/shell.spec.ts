@@ -25,6 +25,9 @@ test("home page renders the layout, the six priorities and the footer", async ({
   await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
   await expect(page.locator(".cards .card")).toHaveCount(6);
   await expect(page.getByRole("contentinfo")).toContainText("Open Government Licence v3.0");
+  // make run starts with the generated demo edition, flagged on every page.
+  await expect(page.locator(".edition-bar")).toHaveText("Edition: Illustrative data (generated, not real figures)");
+  await expect(page.getByRole("note").filter({ hasText: "Illustrative data" })).toContainText("not real statistics for Halton");
 });
 
 test("hydration: the priority finder filters as you type once the WASM has loaded", async ({ page }) => {

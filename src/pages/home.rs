@@ -23,13 +23,6 @@ pub fn HomePage() -> impl IntoView {
                 site.home.name, site.region.name, site.nation.name,
             )}
         </p>
-        <div class="notice" role="note">
-            <p>
-                <strong>"No data edition has been published yet."</strong>
-                " When an analyst publishes one, each priority shows its indicators compared with "
-                {site.region.name.clone()} " and " {site.nation.name.clone()} "."
-            </p>
-        </div>
         <h2 class="heading-l">"Priorities"</h2>
         <PriorityFinder cards=cards initial_query=query />
     }

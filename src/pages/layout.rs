@@ -1,6 +1,6 @@
 //! Header, navigation and footer, after the GOV.UK Design System patterns.
 
-use crate::app::use_site;
+use crate::app::{use_edition, use_site};
 use crate::domain::Priority;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,5 +57,36 @@ pub fn SiteFooter() -> impl IntoView {
                 </p>
             </div>
         </footer>
+    }
+}
+
+/// Which edition the page shows, on every page; a warning when it is the
+/// generated demo data, so nobody mistakes it for real figures.
+#[component]
+pub fn EditionBanner() -> impl IntoView {
+    let site = use_site();
+    let edition = use_edition();
+    view! {
+        <div class="edition-bar">
+            <p class="container edition-bar__text">
+                {match &edition {
+                    Some(e) => format!("Edition: {}", e.label),
+                    None => "No data edition has been published yet".to_owned(),
+                }}
+            </p>
+        </div>
+        {edition.filter(|e| e.illustrative).map(|_| view! {
+            <div class="container">
+                <div class="warning" role="note">
+                    <strong class="warning__title">"Illustrative data"</strong>
+                    <p>
+                        {format!(
+                            "The figures shown are generated to demonstrate this dashboard. They are not real statistics for {}, {} or {}.",
+                            site.home.name, site.region.name, site.nation.name
+                        )}
+                    </p>
+                </div>
+            </div>
+        })}
     }
 }

@@ -8,6 +8,6 @@ mod not_found;
 mod priority;
 
 pub use home::HomePage;
-pub use layout::{SiteFooter, SiteHeader};
+pub use layout::{EditionBanner, SiteFooter, SiteHeader};
 pub use not_found::NotFound;
 pub use priority::PriorityPage;

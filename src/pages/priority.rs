@@ -26,9 +26,8 @@ fn PriorityView(priority: Priority) -> impl IntoView {
         <p class="lead">{priority.aim()}</p>
         <div class="notice" role="note">
             <p>
-                <strong>"No data edition has been published yet."</strong>
                 {format!(
-                    " Once one is, this page lists every indicator of the priority for {} with {} and {} values, confidence intervals, comparisons and recent trends.",
+                    "This page will list every indicator of the priority for {} with {} and {} values, confidence intervals, comparisons and recent trends.",
                     site.home.name, site.region.name, site.nation.name,
                 )}
             </p>

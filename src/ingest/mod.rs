@@ -116,7 +116,7 @@ pub fn read(file_name: &str, bytes: &[u8], sheet: Option<&str>, ctx: &Context) -
             Err(message) => fail(report, message),
             Ok(book) => {
                 report.file = format!("{file_name} (sheet {})", book.name);
-                read_rows(book.rows.iter().map(|(n, cells)| (*n, cells.iter().map(String::as_str).collect::<Vec<&str>>())), report, ctx, bytes.len())
+                read_sheet(&book.rows, report, ctx, bytes.len())
             }
         },
         Sniffed::Text => {
@@ -132,23 +132,29 @@ fn read_csv(text: &str, report: Report, ctx: &Context) -> Extract {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    // One record buffer for the whole file: no allocation per row.
+    let mut record = csv::StringRecord::new();
+    let header_record = match reader.read_record(&mut record) {
+        Ok(true) => record.clone(),
+        _ => csv::StringRecord::new(),
+    };
+    let header: Vec<&str> = header_record.iter().collect();
+    let mut v = match start(&header, report, ctx, text.len()) {
+        Ok(v) => v,
+        Err(extract) => return extract,
+    };
     let mut last_start = 0usize;
-    let records = std::iter::from_fn(|| {
-        let mut record = csv::StringRecord::new();
-        match reader.read_record(&mut record) {
-            Ok(true) => {
-                last_start = record.position().map_or(0, |p| p.byte() as usize);
-                Some(record)
-            }
-            _ => None,
+    let mut row = 1usize;
+    while let Ok(true) = reader.read_record(&mut record) {
+        row += 1;
+        last_start = record.position().map_or(0, |p| p.byte() as usize);
+        let fields: Vec<&str> = record.iter().collect();
+        if !feed(&mut v, row, &fields, ctx, text.len()) {
+            break;
         }
-    });
-    let mut extract = read_rows(
-        records.enumerate().map(|(i, r)| (i + 1, r)),
-        report,
-        ctx,
-        text.len(),
-    );
+    }
+    let (frame, report) = v.finish();
+    let mut extract = Extract { frame, report };
     if ends_inside_quotes(&text[last_start.min(text.len())..]) {
         extract.frame = None;
         extract.report.file_error(
@@ -158,71 +164,91 @@ fn read_csv(text: &str, report: Report, ctx: &Context) -> Extract {
     extract
 }
 
-/// Validates rows given as (row number, fields); the first is the header.
-fn read_rows<I, R>(mut rows: I, mut report: Report, ctx: &Context, total_bytes: usize) -> Extract
-where
-    I: Iterator<Item = (usize, R)>,
-    R: RowFields,
-{
-    let Some((_, header)) = rows.next() else {
-        report.file_error("the file is empty");
+fn read_sheet(
+    rows: &[(usize, Vec<String>)],
+    report: Report,
+    ctx: &Context,
+    total_bytes: usize,
+) -> Extract {
+    let Some((_, header)) = rows.first() else {
+        let mut report = report;
+        report.file_error("the sheet is empty");
         return Extract {
             frame: None,
             report,
         };
     };
-    let map = match columns::detect(&header.fields()) {
-        Ok(map) => map,
-        Err(message) => {
-            report.file_error(message);
-            return Extract {
-                frame: None,
-                report,
-            };
-        }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut v = match start(&header, report, ctx, total_bytes) {
+        Ok(v) => v,
+        Err(extract) => return extract,
     };
-    report.format = Some(map.format);
-    // A guess from the file size; never trusted beyond the row cap.
-    let capacity = (total_bytes / 120).min(ctx.limits.max_rows).max(16);
-    let mut v = rows::Validator::new(ctx, map, report, capacity);
-    for (n, row) in rows {
-        let fields = row.fields();
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue; // blank spreadsheet rows
-        }
-        if v.rows() >= ctx.limits.max_rows {
-            v.report.file_error(format!(
-                "the file has more than {} data rows, the limit: split it, or raise the limit",
-                ctx.limits.max_rows
-            ));
+    for (n, cells) in &rows[1..] {
+        let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
+        if !feed(&mut v, *n, &fields, ctx, total_bytes) {
             break;
-        }
-        v.push(n, &fields);
-        if let Some(progress) = ctx.progress {
-            if v.rows() % 65_536 == 0 {
-                progress((v.rows() * 120).min(total_bytes) as u64, total_bytes as u64);
-            }
         }
     }
     let (frame, report) = v.finish();
     Extract { frame, report }
 }
 
-/// Row types the readers produce, seen as field slices.
-trait RowFields {
-    fn fields(&self) -> Vec<&str>;
-}
-
-impl RowFields for csv::StringRecord {
-    fn fields(&self) -> Vec<&str> {
-        self.iter().collect()
+/// Recognises the header and sets up validation, or reports why not.
+fn start<'a>(
+    header: &[&str],
+    mut report: Report,
+    ctx: &'a Context<'a>,
+    total_bytes: usize,
+) -> Result<rows::Validator<'a>, Extract> {
+    if header.is_empty() {
+        report.file_error("the file is empty");
+        return Err(Extract {
+            frame: None,
+            report,
+        });
+    }
+    match columns::detect(header) {
+        Ok(map) => {
+            report.format = Some(map.format);
+            // A guess from the file size; never trusted beyond the row cap.
+            let capacity = (total_bytes / 120).min(ctx.limits.max_rows).max(16);
+            Ok(rows::Validator::new(ctx, map, report, capacity))
+        }
+        Err(message) => {
+            report.file_error(message);
+            Err(Extract {
+                frame: None,
+                report,
+            })
+        }
     }
 }
 
-impl RowFields for Vec<&str> {
-    fn fields(&self) -> Vec<&str> {
-        self.clone()
+/// Validates one data row; false once the row cap stops reading.
+fn feed(
+    v: &mut rows::Validator,
+    row: usize,
+    fields: &[&str],
+    ctx: &Context,
+    total_bytes: usize,
+) -> bool {
+    if fields.iter().all(|f| f.trim().is_empty()) {
+        return true; // blank spreadsheet rows
     }
+    if v.rows() >= ctx.limits.max_rows {
+        v.report.file_error(format!(
+            "the file has more than {} data rows, the limit: split it, or raise the limit",
+            ctx.limits.max_rows
+        ));
+        return false;
+    }
+    v.push(row, fields);
+    if let Some(progress) = ctx.progress {
+        if v.rows() % 65_536 == 0 {
+            progress((v.rows() * 120).min(total_bytes) as u64, total_bytes as u64);
+        }
+    }
+    true
 }
 
 /// Whether CSV text ends inside a quoted field (an unclosed quote).

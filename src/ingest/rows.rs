@@ -8,7 +8,8 @@ use super::{Context, Format};
 use crate::domain::ValueType;
 use crate::frame as col;
 use polars::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// Rows listed as examples in an aggregated warning.
 const SAMPLE_ROWS: usize = 5;
@@ -27,12 +28,16 @@ pub struct Validator<'a> {
     pub report: Report,
     building: bool,
     cols: Columns,
-    interner: HashMap<Box<str>, u32>,
+    interner: FxHashMap<Box<str>, u32>,
+    /// Per interned string: its parsed period, catalogue entry and whether
+    /// the gazetteer knows it, each looked up once.
     periods: Vec<Option<Option<Period>>>,
-    keys: HashMap<[u32; 7], usize>,
-    indicators: HashSet<u32>,
-    areas: HashSet<u32>,
-    period_ids: HashSet<u32>,
+    catalogue_entries: Vec<Option<Option<&'a crate::catalogue::Indicator>>>,
+    known_areas: Vec<Option<bool>>,
+    keys: FxHashMap<[u32; 7], usize>,
+    indicators: FxHashSet<u32>,
+    areas: FxHashSet<u32>,
+    period_ids: FxHashSet<u32>,
     /// Warnings counted once per kind and subject, not once per row.
     aggregates: BTreeMap<(u8, String), Aggregate>,
 }
@@ -122,12 +127,14 @@ impl<'a> Validator<'a> {
             report,
             building: true,
             cols: Columns::new(capacity),
-            interner: HashMap::new(),
+            interner: FxHashMap::default(),
             periods: Vec::new(),
-            keys: HashMap::with_capacity(capacity),
-            indicators: HashSet::new(),
-            areas: HashSet::new(),
-            period_ids: HashSet::new(),
+            catalogue_entries: Vec::new(),
+            known_areas: Vec::new(),
+            keys: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            indicators: FxHashSet::default(),
+            areas: FxHashSet::default(),
+            period_ids: FxHashSet::default(),
             aggregates: BTreeMap::new(),
         }
     }
@@ -261,7 +268,8 @@ impl<'a> Validator<'a> {
             }
         }
         let [value, l95, u95, l998, u998, count, denominator] = numbers;
-        let info = self.ctx.catalogue.get(indicator);
+        let indicator_id = self.intern(indicator);
+        let info = self.catalogue_entry(indicator_id, indicator);
         self.check_numbers(
             row,
             &resolved,
@@ -272,9 +280,10 @@ impl<'a> Validator<'a> {
         let sex = default_if_empty(get(Field::Sex), self.map.format, "Persons");
         let age = default_if_empty(get(Field::Age), self.map.format, "All ages");
         let (category_type, category) = (get(Field::CategoryType), get(Field::Category));
+        let area_id = self.intern(area);
         let key = [
-            self.intern(indicator),
-            self.intern(area),
+            indicator_id,
+            area_id,
             self.intern(sex),
             self.intern(age),
             self.intern(category_type),
@@ -307,7 +316,7 @@ impl<'a> Validator<'a> {
                     Some(indicator),
                 );
             }
-            if self.ctx.gazetteer.get(area).is_none() {
+            if !self.known_area(area_id, area) {
                 self.aggregate(
                     KIND_UNKNOWN_AREA,
                     area,
@@ -374,6 +383,28 @@ impl<'a> Validator<'a> {
             c.end.append_value(epoch_days(period.end));
             c.source_row.append_value(row as u32);
         }
+    }
+
+    fn catalogue_entry(
+        &mut self,
+        id: u32,
+        indicator: &str,
+    ) -> Option<&'a crate::catalogue::Indicator> {
+        let i = id as usize;
+        if self.catalogue_entries.len() <= i {
+            self.catalogue_entries.resize(i + 1, None);
+        }
+        let catalogue = self.ctx.catalogue;
+        *self.catalogue_entries[i].get_or_insert_with(|| catalogue.get(indicator))
+    }
+
+    fn known_area(&mut self, id: u32, code: &str) -> bool {
+        let i = id as usize;
+        if self.known_areas.len() <= i {
+            self.known_areas.resize(i + 1, None);
+        }
+        let gazetteer = self.ctx.gazetteer;
+        *self.known_areas[i].get_or_insert_with(|| gazetteer.get(code).is_some())
     }
 
     fn period(&mut self, id: u32, label: &str) -> Option<Period> {

@@ -1,0 +1,213 @@
+//! Ingest benchmark (issue 3): a national-scale Fingertips extract in the
+//! real 26-column export format, read by Polars' own CSV reader and by our
+//! validate + ingest path, each in its own process so peak memory is clean.
+//!
+//! Driven by `scripts/bench-ingest`; modes:
+//!   generate PATH          write the extract (about 1,000,000 rows)
+//!   polars PATH            Polars CsvReader, default options
+//!   ingest PATH DATA_DIR   read, validate, build the frame, store the upload
+//! Each mode prints one JSON line with seconds and peak RSS (VmHWM).
+
+use hwb_outcomes::areas::Gazetteer;
+use hwb_outcomes::catalogue::Catalogue;
+use hwb_outcomes::ingest::{self, Context, Limits};
+use std::time::Instant;
+
+const HEADER: [&str; 26] = [
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to Region value or percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+];
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn generate(path: &str) {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let england = gazetteer.get("E92000001").unwrap();
+    let mut areas = vec![england];
+    for region in [
+        "E12000001",
+        "E12000002",
+        "E12000003",
+        "E12000004",
+        "E12000005",
+        "E12000006",
+        "E12000007",
+        "E12000008",
+        "E12000009",
+    ] {
+        areas.push(gazetteer.get(region).unwrap());
+        areas.extend(gazetteer.upper_tier_in(region));
+    }
+    let mut out = csv::Writer::from_path(path).unwrap();
+    out.write_record(HEADER).unwrap();
+    // A Fingertips export carries numeric IDs only (local IDs are for the
+    // analyst template).
+    let indicators: Vec<_> = catalogue
+        .iter()
+        .filter(|i| i.id.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let mut rows = 0usize;
+    let mut x = 0x2545F4914F6CDD1Du64;
+    // 42 indicators x 163 areas x 18 periods x 3 sexes x 3 ages = 1,109,052 rows.
+    for ind in &indicators {
+        for area in &areas {
+            let parent = area.parent.clone().unwrap_or_default();
+            let parent_name = gazetteer
+                .get(&parent)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            for year in 2006..2024 {
+                for sex in ["Persons", "Male", "Female"] {
+                    for age in ["All ages", "18+ yrs", "65+ yrs"] {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let denominator = 1_000 + (x % 90_000);
+                        let count = denominator * (5 + x % 40) / 100;
+                        let p = count as f64 / denominator as f64;
+                        let w95 = ind.multiplier.min(100.0)
+                            * 1.96
+                            * (p * (1.0 - p) / denominator as f64).sqrt();
+                        let value = p * ind.multiplier.min(100.0);
+                        let period = format!("{year}/{:02}", (year + 1) % 100);
+                        let sortable = format!("{year}0000");
+                        out.write_record([
+                            ind.id.as_str(),
+                            ind.name.as_str(),
+                            parent.as_str(),
+                            parent_name.as_str(),
+                            area.code.as_str(),
+                            area.name.as_str(),
+                            "Counties & UAs (from Apr 2023)",
+                            sex,
+                            age,
+                            "",
+                            "",
+                            &period,
+                            &format!("{value:.6}"),
+                            &format!("{:.6}", value - w95),
+                            &format!("{:.6}", value + w95),
+                            &format!("{:.6}", value - 1.6 * w95),
+                            &format!("{:.6}", value + 1.6 * w95),
+                            &count.to_string(),
+                            &denominator.to_string(),
+                            "",
+                            "No significant change",
+                            "Similar",
+                            "Similar",
+                            &sortable,
+                            "",
+                            "",
+                        ])
+                        .unwrap();
+                        rows += 1;
+                    }
+                }
+            }
+        }
+    }
+    out.flush().unwrap();
+    let bytes = std::fs::metadata(path).unwrap().len();
+    println!("{{\"mode\":\"generate\",\"rows\":{rows},\"bytes\":{bytes}}}");
+}
+
+fn polars(path: &str) {
+    use polars::prelude::*;
+    let start = Instant::now();
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.into()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{{\"mode\":\"polars\",\"rows\":{},\"seconds\":{secs:.3},\"peak_rss_kib\":{}}}",
+        df.height(),
+        peak_rss_kib()
+    );
+}
+
+fn ingest(path: &str, data_dir: &str) {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let mut ctx = Context::new(&catalogue, &gazetteer);
+    ctx.limits = Limits {
+        max_bytes: usize::MAX,
+        max_rows: 5_000_000,
+        ..Limits::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt
+        .block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
+            data_dir,
+        )))
+        .unwrap();
+    let start = Instant::now();
+    let bytes = std::fs::read(path).unwrap();
+    let extract = ingest::read("national.csv", &bytes, None, &ctx);
+    let validated = start.elapsed().as_secs_f64();
+    assert!(
+        extract.report.is_valid(),
+        "{:?}",
+        extract.report.errors.first()
+    );
+    let mut frame = extract.frame.unwrap();
+    let upload = rt
+        .block_on(store.add_upload("national.csv", &bytes, "fingertips", &mut frame, "bench"))
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{{\"mode\":\"ingest\",\"rows\":{},\"validate_seconds\":{validated:.3},\"seconds\":{secs:.3},\"peak_rss_kib\":{}}}",
+        upload.rows,
+        peak_rss_kib()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("generate") => generate(&args[2]),
+        Some("polars") => polars(&args[2]),
+        Some("ingest") => ingest(&args[2], &args[3]),
+        _ => {
+            eprintln!("usage: bench_ingest generate PATH | polars PATH | ingest PATH DATA_DIR");
+            std::process::exit(2);
+        }
+    }
+}

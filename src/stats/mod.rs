@@ -4,8 +4,15 @@
 //! Pure functions over numbers: no Polars, no web stack, no I/O, so ingest,
 //! charts and the CLI can all rely on one implementation.
 
+pub mod compare;
 pub mod dist;
+pub mod dsr;
+pub mod isr;
+pub mod life_expectancy;
 pub mod limits;
+pub mod mean;
+pub mod quantiles;
+pub mod trend;
 
 pub use limits::{Interval, byars, exact_poisson, poisson_count, wilson};
 
@@ -16,4 +23,14 @@ pub const CONFIDENCE_998: f64 = 0.998;
 /// The two-sided normal quantile for a confidence level, e.g. 1.959964 for 95%.
 pub fn z(confidence: f64) -> f64 {
     dist::normal_quantile(confidence + (1.0 - confidence) / 2.0)
+}
+
+/// "100000" for 100,000, "100" for 100: the text PHEindicatormethods puts
+/// in its `statistic` column.
+pub fn multiplier_label(multiplier: f64) -> String {
+    if multiplier.fract() == 0.0 && multiplier.abs() < 1e15 {
+        format!("{}", multiplier as i64)
+    } else {
+        multiplier.to_string()
+    }
 }

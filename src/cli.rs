@@ -32,7 +32,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand, PartialEq, Eq)]
+#[derive(Debug, Subcommand, PartialEq)]
 pub enum Command {
     /// Serve the dashboard over HTTP (the default). Stops cleanly on SIGTERM
     /// or Ctrl-C, finishing requests in flight.
@@ -74,7 +74,42 @@ pub enum Command {
     /// Publish an edition (by number or exact label); publishing an earlier
     /// edition again is how to roll back.
     Publish { edition: String },
+    /// Compute public health statistics as PHEindicatormethods does: CSV on
+    /// standard input, CSV on standard output with the input columns kept
+    /// and the results added. See `hwb-outcomes stats --help`.
+    #[command(long_about = STATS_HELP)]
+    Stats {
+        method: crate::commands::stats::Method,
+        /// Confidence level(s): 95, 99.8 or 95,99.8.
+        #[arg(long, default_value = "95")]
+        confidence: String,
+        /// Multiplier: proportion 1 (100 for a percentage), rate and DSR
+        /// 100000, ISR ratio 1 (100 for x 100), ISR rate 100000.
+        #[arg(long)]
+        multiplier: Option<f64>,
+        /// isr: the indirectly standardised rate instead of the ratio.
+        #[arg(long)]
+        rate: bool,
+    },
 }
+
+const STATS_HELP: &str = "Compute public health statistics as PHEindicatormethods does: CSV on standard input, \
+CSV on standard output, the input columns kept and the results added under PHEindicatormethods' names \
+(value, lowercl, uppercl, or for two levels lower95_0cl, upper95_0cl, lower99_8cl, upper99_8cl; \
+confidence, statistic, method; error).
+
+Input columns per method (an optional `group` column groups rows; grouped methods give one row per group):
+  proportion       numerator,denominator                    Wilson score
+  rate             numerator,denominator                    exact Poisson below 10 events, Byar's from 10
+  dsr              group,numerator,denominator,stdpop       one row per age band; Dobson
+  isr              group,numerator,denominator,ref_numerator,ref_denominator   ratio, or --rate
+  mean             group,value                              Student's t
+  life-expectancy  group,age,deaths,population              20 rows per group, age = band start; Chiang II
+  compare          value,lowercl,uppercl,benchmark,polarity (+ lower99_8cl,upper99_8cl: two levels)
+  trend            group,period,value,lowercl,uppercl,polarity   rows oldest first; Fingertips recent trend
+
+polarity is high, low or none. A row or group that cannot be computed gets its reason in the `error`
+column; the exit status is non-zero only for unreadable input.";
 
 #[derive(Debug, Args, PartialEq, Eq, Clone)]
 pub struct ReadArgs {
@@ -129,7 +164,9 @@ mod tests {
     fn help_documents_every_subcommand_and_variable() {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
-        for sub in ["serve", "validate", "ingest", "editions", "publish"] {
+        for sub in [
+            "serve", "validate", "ingest", "editions", "publish", "stats",
+        ] {
             assert!(help.contains(sub), "--help lacks {sub}: {help}");
         }
         for var in [

@@ -16,6 +16,12 @@ fn main() -> ExitCode {
         } => with_config(|c| commands::ingest(c, &files, &edition, publish, &read)),
         Command::Editions => with_config(commands::editions),
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
+        Command::Stats {
+            method,
+            confidence,
+            multiplier,
+            rate,
+        } => commands::stats::run(method, &confidence, multiplier, rate),
     }
 }
 

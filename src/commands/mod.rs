@@ -2,6 +2,8 @@
 //! the store, and print what happened. Exit codes: 0 success, 1 invalid
 //! data or a failed operation, 2 usage or configuration errors.
 
+pub mod stats;
+
 use crate::areas::Gazetteer;
 use crate::catalogue::Catalogue;
 use crate::cli::ReadArgs;

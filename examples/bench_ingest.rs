@@ -6,6 +6,8 @@
 //!   generate PATH          write the extract (about 1,000,000 rows)
 //!   polars PATH            Polars CsvReader, default options
 //!   ingest PATH DATA_DIR   read, validate, build the frame, store the upload
+//!   analyse PATH           computed limits, comparisons and trends on the
+//!                          ingested frame (issue 4's statistics benchmark)
 //! Each mode prints one JSON line with seconds and peak RSS (VmHWM).
 
 use hwb_outcomes::areas::Gazetteer;
@@ -199,14 +201,54 @@ fn ingest(path: &str, data_dir: &str) {
     );
 }
 
+fn analyse(path: &str) {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let mut ctx = Context::new(&catalogue, &gazetteer);
+    ctx.limits = Limits {
+        max_bytes: usize::MAX,
+        max_rows: 5_000_000,
+        ..Limits::default()
+    };
+    let bytes = std::fs::read(path).unwrap();
+    let mut frame = ingest::read("national.csv", &bytes, None, &ctx)
+        .frame
+        .unwrap();
+    drop(bytes);
+    // Half the rows lose their limits, so they are computed from count and
+    // denominator, as for a file that gives none.
+    let n = frame.height();
+    for name in ["lower_95", "upper_95", "lower_99_8", "upper_99_8"] {
+        let col: Vec<Option<f64>> = frame
+            .column(name)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| if i % 2 == 0 { None } else { v })
+            .collect();
+        frame
+            .with_column(polars::prelude::Column::new(name.into(), col))
+            .unwrap();
+    }
+    let start = Instant::now();
+    let out = hwb_outcomes::analysis::analyse(frame, &catalogue, &gazetteer, "E92000001").unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(out.height(), n);
+    println!("{{\"mode\":\"analyse\",\"rows\":{n},\"seconds\":{secs:.3}}}");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("generate") => generate(&args[2]),
         Some("polars") => polars(&args[2]),
         Some("ingest") => ingest(&args[2], &args[3]),
+        Some("analyse") => analyse(&args[2]),
         _ => {
-            eprintln!("usage: bench_ingest generate PATH | polars PATH | ingest PATH DATA_DIR");
+            eprintln!(
+                "usage: bench_ingest generate PATH | polars PATH | ingest PATH DATA_DIR | analyse PATH"
+            );
             std::process::exit(2);
         }
     }

@@ -305,8 +305,10 @@ pub async fn install_if_empty(
                 actor,
             )
             .await?;
+        let add_derived =
+            |df| crate::analysis::analyse(df, &catalogue, &gazetteer, &config.nation.code);
         let edition = store
-            .create_edition(LABEL, &[upload.id], true, actor)
+            .create_edition(LABEL, &[upload.id], true, actor, add_derived)
             .await?;
         store.publish(edition.id, actor).await
     };

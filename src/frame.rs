@@ -58,3 +58,34 @@ pub const KEY: [&str; 7] = [
     CATEGORY,
     PERIOD,
 ];
+
+/// Every canonical column, in frame order: what ingest builds and what
+/// editions are assembled from (derived columns are added afterwards).
+pub const COLUMNS: [&str; 26] = [
+    INDICATOR_ID,
+    INDICATOR_NAME,
+    AREA_CODE,
+    AREA_NAME,
+    AREA_TYPE,
+    PARENT_CODE,
+    SEX,
+    AGE,
+    CATEGORY_TYPE,
+    CATEGORY,
+    PERIOD,
+    PERIOD_START,
+    PERIOD_END,
+    VALUE,
+    LOWER_95,
+    UPPER_95,
+    LOWER_99_8,
+    UPPER_99_8,
+    COUNT,
+    DENOMINATOR,
+    VALUE_NOTE,
+    FT_RECENT_TREND,
+    FT_COMPARED_ENGLAND,
+    FT_COMPARED_PARENT,
+    FT_COMPARED_GOAL,
+    SOURCE_ROW,
+];

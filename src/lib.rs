@@ -9,6 +9,8 @@ pub mod domain;
 pub mod islands;
 
 #[cfg(feature = "ssr")]
+pub mod analysis;
+#[cfg(feature = "ssr")]
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod areas;

@@ -724,7 +724,7 @@ fn real_extracts_ingest_into_one_edition() {
             ids.push(upload.id);
         }
         let edition = store
-            .create_edition("Real extracts", &ids, false, "test")
+            .create_edition("Real extracts", &ids, false, "test", Ok)
             .await
             .unwrap();
         assert_eq!(edition.rows, 175 + 852);
@@ -756,7 +756,7 @@ fn real_extracts_ingest_into_one_edition() {
             .await
             .unwrap();
         let next = store
-            .create_edition("Again", &[upload.id], false, "test")
+            .create_edition("Again", &[upload.id], false, "test", Ok)
             .await
             .unwrap();
         assert_eq!(next.rows, 175 + 852);

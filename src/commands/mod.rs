@@ -244,7 +244,12 @@ pub fn ingest(
                     .id,
             );
         }
-        let edition = store.create_edition(label, &ids, false, &actor).await?;
+        let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+        let add_derived =
+            |df| crate::analysis::analyse(df, &catalogue, &gazetteer, &config.nation.code);
+        let edition = store
+            .create_edition(label, &ids, false, &actor, add_derived)
+            .await?;
         if publish {
             return store.publish(edition.id, &actor).await;
         }

@@ -212,13 +212,15 @@ impl Store {
 
     /// Assembles a new edition: the published edition (if any) with these
     /// uploads applied in order, a later row revising an earlier one with
-    /// the same key. Nothing is removed.
+    /// the same key. Nothing is removed. `add_derived` adds what is computed
+    /// from the data (`crate::analysis`), stored with the edition.
     pub async fn create_edition(
         &self,
         label: &str,
         uploads: &[i64],
         illustrative: bool,
         by: &str,
+        add_derived: impl FnOnce(DataFrame) -> PolarsResult<DataFrame>,
     ) -> Result<Edition> {
         let label = label.trim();
         if label.is_empty() {
@@ -239,7 +241,7 @@ impl Store {
             }
             frames.push(Self::read_frame(&path)?);
         }
-        let mut merged = merge(frames)?;
+        let mut merged = add_derived(merge(frames)?)?;
 
         let mut tx = self.pool.begin().await?;
         let created_at = now();
@@ -409,12 +411,13 @@ async fn audit(
 /// Stacks frames in order and keeps, for each key, the last row: later
 /// uploads revise earlier data, and nothing without a newer row is lost.
 pub fn merge(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
-    let mut iter = frames.into_iter();
-    let Some(mut all) = iter.next() else {
+    // Canonical columns only: an edition's derived columns are recomputed.
+    let mut iter = frames.into_iter().map(|f| f.select(frame::COLUMNS));
+    let Some(mut all) = iter.next().transpose()? else {
         return Ok(DataFrame::empty());
     };
     for f in iter {
-        all.vstack_mut(&f)?;
+        all.vstack_mut(&f?)?;
     }
     let key: Vec<String> = frame::KEY.iter().map(|s| s.to_string()).collect();
     all.unique_stable(Some(&key), UniqueKeepStrategy::Last, None)

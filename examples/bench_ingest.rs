@@ -163,14 +163,20 @@ fn polars(path: &str) {
     );
 }
 
-fn ingest(path: &str, data_dir: &str) {
-    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
-    let mut ctx = Context::new(&catalogue, &gazetteer);
+/// No caps: the national file is larger than an upload may be.
+fn national_context<'a>(catalogue: &'a Catalogue, gazetteer: &'a Gazetteer) -> Context<'a> {
+    let mut ctx = Context::new(catalogue, gazetteer);
     ctx.limits = Limits {
         max_bytes: usize::MAX,
         max_rows: 5_000_000,
         ..Limits::default()
     };
+    ctx
+}
+
+fn ingest(path: &str, data_dir: &str) {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let ctx = national_context(&catalogue, &gazetteer);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -203,12 +209,7 @@ fn ingest(path: &str, data_dir: &str) {
 
 fn analyse(path: &str) {
     let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
-    let mut ctx = Context::new(&catalogue, &gazetteer);
-    ctx.limits = Limits {
-        max_bytes: usize::MAX,
-        max_rows: 5_000_000,
-        ..Limits::default()
-    };
+    let ctx = national_context(&catalogue, &gazetteer);
     let bytes = std::fs::read(path).unwrap();
     let mut frame = ingest::read("national.csv", &bytes, None, &ctx)
         .frame

@@ -178,16 +178,23 @@ pub fn analyse(
             period_ids[i],
         ]
     };
-    let mut by_area: FxHashMap<(u32, [u32; 6]), usize> = FxHashMap::default();
-    let mut area_code_ids: FxHashMap<&str, u32> = FxHashMap::default();
+    // Per area (not per row): its code, its gazetteer entry, its region.
+    let mut areas: FxHashMap<u32, (&str, Option<&crate::areas::Area>)> = FxHashMap::default();
     for i in 0..n {
-        let code = area[i].unwrap_or("");
-        area_code_ids.insert(code, area_ids[i]);
-        let is_benchmark = code == nation
-            || gazetteer
-                .get(code)
-                .is_some_and(|a| a.kind == crate::areas::AreaKind::Region);
-        if is_benchmark {
+        areas.entry(area_ids[i]).or_insert_with(|| {
+            let code = area[i].unwrap_or("");
+            (code, gazetteer.get(code))
+        });
+    }
+    let area_code_ids: FxHashMap<&str, u32> =
+        areas.iter().map(|(&id, &(code, _))| (code, id)).collect();
+    let is_benchmark = |id: u32| {
+        let (code, known) = areas[&id];
+        code == nation || known.is_some_and(|a| a.kind == crate::areas::AreaKind::Region)
+    };
+    let mut by_area: FxHashMap<(u32, [u32; 6]), usize> = FxHashMap::default();
+    for i in 0..n {
+        if is_benchmark(area_ids[i]) {
             by_area.insert((area_ids[i], breakdown(i)), i);
         }
     }
@@ -201,8 +208,7 @@ pub fn analyse(
     let mut regional = Vec::with_capacity(n);
     let mut goal = Vec::with_capacity(n);
     for i in 0..n {
-        let code = area[i].unwrap_or("");
-        let known = gazetteer.get(code);
+        let (code, known) = areas[&area_ids[i]];
         let ci95 = (l95[i], u95[i]);
         let ci998 = (l998[i], u998[i]);
         // An area is never compared with itself.

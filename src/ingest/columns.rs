@@ -34,6 +34,19 @@ pub enum Field {
     ComparedGoal,
 }
 
+impl Field {
+    /// Fingertips's own judgements: kept as provenance, never needed.
+    pub fn is_provenance(self) -> bool {
+        matches!(
+            self,
+            Field::RecentTrend
+                | Field::ComparedEngland
+                | Field::ComparedParent
+                | Field::ComparedGoal
+        )
+    }
+}
+
 pub const FIELDS: [Field; 23] = [
     Field::IndicatorId,
     Field::IndicatorName,
@@ -201,25 +214,8 @@ pub fn detect(header: &[&str]) -> Result<ColumnMap, String> {
     }
     // Exports may end rows early, dropping trailing provenance columns; what
     // a row may drop is everything after the last column we need.
-    let needed = [
-        Field::IndicatorId,
-        Field::AreaCode,
-        Field::Period,
-        Field::Value,
-        Field::Lower95,
-        Field::Upper95,
-        Field::Lower998,
-        Field::Upper998,
-        Field::Count,
-        Field::Denominator,
-        Field::ValueNote,
-        Field::Sex,
-        Field::Age,
-        Field::CategoryType,
-        Field::Category,
-    ];
+    let needed = FIELDS.iter().filter(|f| !f.is_provenance());
     let optional_from = needed
-        .iter()
         .filter_map(|&f| positions[f as usize])
         .max()
         .map_or(0, |m| m + 1);

@@ -21,7 +21,20 @@ pub const CONFIDENCE_95: f64 = 0.95;
 pub const CONFIDENCE_998: f64 = 0.998;
 
 /// The two-sided normal quantile for a confidence level, e.g. 1.959964 for 95%.
+/// The two published levels are computed once.
 pub fn z(confidence: f64) -> f64 {
+    static Z95: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| z_uncached(CONFIDENCE_95));
+    static Z998: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| z_uncached(CONFIDENCE_998));
+    if confidence == CONFIDENCE_95 {
+        *Z95
+    } else if confidence == CONFIDENCE_998 {
+        *Z998
+    } else {
+        z_uncached(confidence)
+    }
+}
+
+fn z_uncached(confidence: f64) -> f64 {
     dist::normal_quantile(confidence + (1.0 - confidence) / 2.0)
 }
 

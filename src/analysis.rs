@@ -30,20 +30,28 @@ fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
     Ok(df.column(name)?.f64()?.iter().collect())
 }
 
-fn strings<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
-    Ok(df.column(name)?.str()?.iter().collect())
+/// A string column as dense ids (for cheap keys) and the distinct values.
+struct Interned<'a> {
+    ids: Vec<u32>,
+    values: Vec<&'a str>,
 }
 
-/// Interns a string column to dense ids, for cheap keys and sorting.
-fn ids(values: &[Option<&str>]) -> Vec<u32> {
-    let mut map: FxHashMap<&str, u32> = FxHashMap::default();
-    values
+fn intern<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Interned<'a>> {
+    let mut map: FxHashMap<&'a str, u32> = FxHashMap::default();
+    let mut values = Vec::new();
+    let ids = df
+        .column(name)?
+        .str()?
         .iter()
         .map(|v| {
-            let next = map.len() as u32;
-            *map.entry(v.unwrap_or("")).or_insert(next)
+            let v = v.unwrap_or("");
+            *map.entry(v).or_insert_with(|| {
+                values.push(v);
+                (values.len() - 1) as u32
+            })
         })
-        .collect()
+        .collect();
+    Ok(Interned { ids, values })
 }
 
 /// Limits a file did not give, from its count and denominator, by the
@@ -107,15 +115,15 @@ pub fn analyse(
     nation: &str,
 ) -> PolarsResult<DataFrame> {
     let n = df.height();
-    let indicator = strings(&df, col::INDICATOR_ID)?;
-    let area = strings(&df, col::AREA_CODE)?;
-    let parent = strings(&df, col::PARENT_CODE)?;
-    let (sex, age) = (strings(&df, col::SEX)?, strings(&df, col::AGE)?);
+    let indicator = intern(&df, col::INDICATOR_ID)?;
+    let area = intern(&df, col::AREA_CODE)?;
+    let parent = intern(&df, col::PARENT_CODE)?;
+    let (sex, age) = (intern(&df, col::SEX)?, intern(&df, col::AGE)?);
     let (cat_type, cat) = (
-        strings(&df, col::CATEGORY_TYPE)?,
-        strings(&df, col::CATEGORY)?,
+        intern(&df, col::CATEGORY_TYPE)?,
+        intern(&df, col::CATEGORY)?,
     );
-    let period = strings(&df, col::PERIOD)?;
+    let period = intern(&df, col::PERIOD)?;
     let end: Vec<Option<i32>> = df
         .column(col::PERIOD_END)?
         .date()?
@@ -127,23 +135,15 @@ pub fn analyse(
     let (mut l998, mut u998) = (floats(&df, col::LOWER_99_8)?, floats(&df, col::UPPER_99_8)?);
     let (count, denominator) = (floats(&df, col::COUNT)?, floats(&df, col::DENOMINATOR)?);
 
-    let ind_ids = ids(&indicator);
-    let area_ids = ids(&area);
-    let (sex_ids, age_ids, ct_ids, c_ids, period_ids) = (
-        ids(&sex),
-        ids(&age),
-        ids(&cat_type),
-        ids(&cat),
-        ids(&period),
-    );
-    let mut entries: FxHashMap<u32, Option<&Indicator>> = FxHashMap::default();
-    let info: Vec<Option<&Indicator>> = (0..n)
-        .map(|i| {
-            *entries
-                .entry(ind_ids[i])
-                .or_insert_with(|| indicator[i].and_then(|id| catalogue.get(id)))
-        })
+    let (ind_ids, area_ids) = (&indicator.ids, &area.ids);
+    let (sex_ids, age_ids, ct_ids, c_ids, period_ids) =
+        (&sex.ids, &age.ids, &cat_type.ids, &cat.ids, &period.ids);
+    let entries: Vec<Option<&Indicator>> = indicator
+        .values
+        .iter()
+        .map(|id| catalogue.get(id))
         .collect();
+    let info: Vec<Option<&Indicator>> = ind_ids.iter().map(|&id| entries[id as usize]).collect();
 
     // 1. Limits from count and denominator where the file gave none.
     let mut computed = vec![false; n];
@@ -178,27 +178,30 @@ pub fn analyse(
             period_ids[i],
         ]
     };
-    // Per area (not per row): its code, its gazetteer entry, its region.
-    let mut areas: FxHashMap<u32, (&str, Option<&crate::areas::Area>)> = FxHashMap::default();
-    for i in 0..n {
-        areas.entry(area_ids[i]).or_insert_with(|| {
-            let code = area[i].unwrap_or("");
-            (code, gazetteer.get(code))
-        });
-    }
-    let area_code_ids: FxHashMap<&str, u32> =
-        areas.iter().map(|(&id, &(code, _))| (code, id)).collect();
-    let is_benchmark = |id: u32| {
-        let (code, known) = areas[&id];
-        code == nation || known.is_some_and(|a| a.kind == crate::areas::AreaKind::Region)
-    };
+    // Per area, not per row: whether it is a benchmark, and its region.
+    let area_code_ids: FxHashMap<&str, u32> = area
+        .values
+        .iter()
+        .enumerate()
+        .map(|(id, &code)| (code, id as u32))
+        .collect();
+    let nation_id = area_code_ids.get(nation).copied();
+    let known: Vec<Option<&crate::areas::Area>> =
+        area.values.iter().map(|code| gazetteer.get(code)).collect();
+    let is_benchmark: Vec<bool> = area
+        .values
+        .iter()
+        .zip(&known)
+        .map(|(&code, k)| {
+            code == nation || k.is_some_and(|a| a.kind == crate::areas::AreaKind::Region)
+        })
+        .collect();
     let mut by_area: FxHashMap<(u32, [u32; 6]), usize> = FxHashMap::default();
     for i in 0..n {
-        if is_benchmark(area_ids[i]) {
+        if is_benchmark[area_ids[i] as usize] {
             by_area.insert((area_ids[i], breakdown(i)), i);
         }
     }
-    let nation_id = area_code_ids.get(nation).copied();
     let benchmark_value = |bench: Option<u32>, i: usize| {
         bench
             .and_then(|b| by_area.get(&(b, breakdown(i))))
@@ -208,7 +211,8 @@ pub fn analyse(
     let mut regional = Vec::with_capacity(n);
     let mut goal = Vec::with_capacity(n);
     for i in 0..n {
-        let (code, known) = areas[&area_ids[i]];
+        let a = area_ids[i] as usize;
+        let (code, known) = (area.values[a], known[a]);
         let ci95 = (l95[i], u95[i]);
         let ci998 = (l998[i], u998[i]);
         // An area is never compared with itself.
@@ -225,7 +229,8 @@ pub fn analyse(
         };
         let region_code = match known {
             Some(a) if a.kind == crate::areas::AreaKind::UpperTier => a.parent.as_deref(),
-            None => parent[i].filter(|p| *p != nation),
+            None => Some(parent.values[parent.ids[i] as usize])
+                .filter(|p| !p.is_empty() && *p != nation),
             _ => None,
         };
         let region_id = region_code.and_then(|r| area_code_ids.get(r).copied());
@@ -253,28 +258,41 @@ pub fn analyse(
         goal.push(vs_goal.label());
     }
 
-    // 3. Recent trend per series, oldest period first.
-    let mut order: Vec<usize> = (0..n).collect();
-    let series = |i: usize| {
-        (
-            ind_ids[i],
-            area_ids[i],
-            sex_ids[i],
-            age_ids[i],
-            ct_ids[i],
-            c_ids[i],
-        )
-    };
-    order.sort_unstable_by_key(|&i| (series(i), end[i]));
+    // 3. Recent trend per series, oldest period first: rows bucketed by
+    // series (a counting sort), then each short series sorted by period.
+    let mut series_ids: FxHashMap<[u32; 6], u32> = FxHashMap::default();
+    let series: Vec<u32> = (0..n)
+        .map(|i| {
+            let next = series_ids.len() as u32;
+            *series_ids
+                .entry([
+                    ind_ids[i],
+                    area_ids[i],
+                    sex_ids[i],
+                    age_ids[i],
+                    ct_ids[i],
+                    c_ids[i],
+                ])
+                .or_insert(next)
+        })
+        .collect();
+    let mut starts = vec![0usize; series_ids.len() + 1];
+    for &s in &series {
+        starts[s as usize + 1] += 1;
+    }
+    for k in 1..starts.len() {
+        starts[k] += starts[k - 1];
+    }
+    let mut order = vec![0usize; n];
+    let mut fill = starts.clone();
+    for (i, &s) in series.iter().enumerate() {
+        order[fill[s as usize]] = i;
+        fill[s as usize] += 1;
+    }
     let mut trends = vec![""; n];
-    let mut start = 0;
-    while start < n {
-        let key = series(order[start]);
-        let mut stop = start;
-        while stop < n && series(order[stop]) == key {
-            stop += 1;
-        }
-        let members = &order[start..stop];
+    for k in 0..series_ids.len() {
+        let members = &mut order[starts[k]..starts[k + 1]];
+        members.sort_unstable_by_key(|&i| end[i]);
         let label = match info[members[0]] {
             Some(ind) if trend_applies(ind) => {
                 let points: Vec<trend::Point> = members
@@ -290,10 +308,9 @@ pub fn analyse(
             Some(_) => trend::Trend::CannotBeCalculated.label(),
             None => "",
         };
-        for &i in members {
+        for &i in members.iter() {
             trends[i] = label;
         }
-        start = stop;
     }
 
     let float_col = |name: &str, v: Vec<Option<f64>>| Column::new(name.into(), v);

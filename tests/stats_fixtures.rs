@@ -403,3 +403,116 @@ fn fingertipsnext_trend_cases() {
     }
     assert_eq!(checked, 5);
 }
+
+/// The error fixtures: negative count, zero population, negative population
+/// and negative standard population each make the DSR refuse, with reasons.
+#[test]
+fn dsr_error_fixtures_are_refused() {
+    let mut seen = 0;
+    for (file, pop_col, std_col) in [
+        ("testdata_DSR_ISR__testdata_err1.csv", "pop", Some("stdpop")),
+        ("testdata_DSR_ISR__testdata_err2.csv", "pop", None),
+        ("testdata_DSR_ISR__testdata_err3.csv", "pop", Some("stdpop")),
+        ("testdata_DSR_ISR__testdata_err4.csv", "pop", Some("stdpop")),
+    ] {
+        let Some(rows) = fixture(file) else { return };
+        let bands: Vec<dsr::Band> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| dsr::Band {
+                count: num(r, "count"),
+                population: num(r, pop_col).unwrap(),
+                standard: std_col.map_or(dsr::ESP2013[i % 19], |c| num(r, c).unwrap()),
+                frequencies: vec![],
+            })
+            .collect();
+        let err = dsr::dsr(&bands, &[0.95], 100_000.0).unwrap_err();
+        assert!(err.starts_with("band "), "{file}: {err}");
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}
+
+/// ISR with a zero-population band (err2 against the reference data): the
+/// band contributes nothing to the expected count. Rows Area1 and Area2 of
+/// the ISR results.
+#[test]
+fn isr_with_a_zero_population_band() {
+    let (Some(err2), Some(reference), Some(results)) = (
+        fixture("testdata_DSR_ISR__testdata_err2.csv"),
+        fixture("testdata_DSR_ISR__refdata.csv"),
+        fixture("testdata_DSR_ISR__testresults_ISR.csv"),
+    ) else {
+        return;
+    };
+    let mut areas: BTreeMap<String, Vec<isr::Band>> = BTreeMap::new();
+    for r in &err2 {
+        let bands = areas.entry(r["area"].clone()).or_default();
+        let reference_row = &reference[bands.len()];
+        bands.push(isr::Band {
+            observed: num(r, "count"),
+            population: num(r, "pop"),
+            reference_observed: num(reference_row, "refcount"),
+            reference_population: num(reference_row, "refpop"),
+        });
+    }
+    let mut checked = 0;
+    for r in results.iter().filter(|r| r["area"].starts_with("Area")) {
+        let scale: f64 = r["statistic"].rsplit(' ').next().unwrap().parse().unwrap();
+        let kind = if r["statistic"].contains("ratio") {
+            isr::Kind::Ratio { refvalue: scale }
+        } else {
+            isr::Kind::Rate { multiplier: scale }
+        };
+        // These rows were produced at 95% only.
+        let got = isr::isr(&areas[&r["area"]], None, kind, &[0.95]).unwrap();
+        let what = format!("{} {}", r["area"], r["statistic"]);
+        close(Some(got.expected), num(r, "expected"), &what);
+        close(Some(got.value), num(r, "value"), &what);
+        close(got.limits[0].0, num(r, "lower95_0cl"), &what);
+        close(got.limits[0].1, num(r, "upper95_0cl"), &what);
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+/// PHStatsMethods: ratios with observed totals given separately.
+#[test]
+fn isr_with_observed_totals() {
+    let (Some(df), Some(obs), Some(results)) = (
+        fixture("phstatsmethods/testdata_ISR_obs__df.csv"),
+        fixture("phstatsmethods/testdata_ISR_obs__obs.csv"),
+        fixture("phstatsmethods/testdata_ISR_obs__obs_results.csv"),
+    ) else {
+        return;
+    };
+    let key = |r: &Row| format!("{}|{}|{}", r["indicatorid"], r["year"], r["sex"]);
+    let mut groups: BTreeMap<String, Vec<isr::Band>> = BTreeMap::new();
+    for r in &df {
+        groups.entry(key(r)).or_default().push(isr::Band {
+            observed: num(r, "obs"),
+            population: num(r, "pop"),
+            reference_observed: num(r, "refcount"),
+            reference_population: num(r, "refpop"),
+        });
+    }
+    let totals: HashMap<String, f64> = obs
+        .iter()
+        .map(|r| (key(r), num(r, "observed").unwrap()))
+        .collect();
+    for r in &results {
+        let k = key(r);
+        let got = isr::isr(
+            &groups[&k],
+            Some(totals[&k]),
+            isr::Kind::Ratio { refvalue: 1.0 },
+            &[0.95],
+        )
+        .unwrap();
+        close(Some(got.expected), num(r, "expected"), &k);
+        close(Some(got.value), num(r, "Value"), &k);
+        close(got.limits[0].0, num(r, "lower_95_ci"), &k);
+        close(got.limits[0].1, num(r, "upper_95_ci"), &k);
+    }
+    assert_eq!(results.len(), 40);
+}

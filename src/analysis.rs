@@ -154,15 +154,17 @@ pub fn analyse(
         if value[i].is_none() {
             continue;
         }
-        if l95[i].is_none() && u95[i].is_none() {
-            if let Some((l, u)) = computed_limits(ind, c, d, stats::CONFIDENCE_95) {
-                (l95[i], u95[i], computed[i]) = (l, u, true);
-            }
+        if l95[i].is_none()
+            && u95[i].is_none()
+            && let Some((l, u)) = computed_limits(ind, c, d, stats::CONFIDENCE_95)
+        {
+            (l95[i], u95[i], computed[i]) = (l, u, true);
         }
-        if l998[i].is_none() && u998[i].is_none() {
-            if let Some((l, u)) = computed_limits(ind, c, d, stats::CONFIDENCE_998) {
-                (l998[i], u998[i], computed[i]) = (l, u, true);
-            }
+        if l998[i].is_none()
+            && u998[i].is_none()
+            && let Some((l, u)) = computed_limits(ind, c, d, stats::CONFIDENCE_998)
+        {
+            (l998[i], u998[i], computed[i]) = (l, u, true);
         }
     }
 

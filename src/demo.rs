@@ -220,51 +220,6 @@ pub fn generate_csv(
         .expect("CSV of UTF-8 fields is UTF-8")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::{self, Context};
-
-    #[test]
-    fn demo_data_passes_validation_and_covers_every_indicator_and_area() {
-        let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
-        let (region, nation) = (
-            gazetteer.get("E12000002").unwrap().clone(),
-            gazetteer.get("E92000001").unwrap().clone(),
-        );
-        let csv = generate_csv(&catalogue, &gazetteer, &region, &nation);
-        assert_eq!(
-            csv,
-            generate_csv(&catalogue, &gazetteer, &region, &nation),
-            "deterministic"
-        );
-        let extract = ingest::read(
-            FILE_NAME,
-            csv.as_bytes(),
-            None,
-            &Context::new(&catalogue, &gazetteer),
-        );
-        assert!(
-            extract.report.is_valid(),
-            "{:?}",
-            &extract.report.errors[..extract.report.errors.len().min(3)]
-        );
-        assert_eq!(extract.report.indicators, catalogue.len());
-        assert_eq!(
-            extract.report.areas,
-            2 + 24,
-            "England, North West and its 24 upper-tier areas"
-        );
-        assert_eq!(
-            extract.report.periods, 12,
-            "six financial years and six three-year periods"
-        );
-        let frame = extract.frame.unwrap();
-        let sexes: usize = catalogue.iter().map(|i| i.breakdowns.len()).sum();
-        assert_eq!(frame.height(), sexes * 26 * PERIODS);
-    }
-}
-
 /// On a store with no editions at all, adds the demo data as an upload and
 /// publishes it as an illustrative edition. Does nothing otherwise, so an
 /// analyst's data is never mixed with it.
@@ -313,4 +268,49 @@ pub async fn install_if_empty(
         store.publish(edition.id, actor).await
     };
     run.await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{self, Context};
+
+    #[test]
+    fn demo_data_passes_validation_and_covers_every_indicator_and_area() {
+        let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+        let (region, nation) = (
+            gazetteer.get("E12000002").unwrap().clone(),
+            gazetteer.get("E92000001").unwrap().clone(),
+        );
+        let csv = generate_csv(&catalogue, &gazetteer, &region, &nation);
+        assert_eq!(
+            csv,
+            generate_csv(&catalogue, &gazetteer, &region, &nation),
+            "deterministic"
+        );
+        let extract = ingest::read(
+            FILE_NAME,
+            csv.as_bytes(),
+            None,
+            &Context::new(&catalogue, &gazetteer),
+        );
+        assert!(
+            extract.report.is_valid(),
+            "{:?}",
+            &extract.report.errors[..extract.report.errors.len().min(3)]
+        );
+        assert_eq!(extract.report.indicators, catalogue.len());
+        assert_eq!(
+            extract.report.areas,
+            2 + 24,
+            "England, North West and its 24 upper-tier areas"
+        );
+        assert_eq!(
+            extract.report.periods, 12,
+            "six financial years and six three-year periods"
+        );
+        let frame = extract.frame.unwrap();
+        let sexes: usize = catalogue.iter().map(|i| i.breakdowns.len()).sum();
+        assert_eq!(frame.height(), sexes * 26 * PERIODS);
+    }
 }

@@ -5,6 +5,10 @@
 //! the `hydrate` build never sees Polars, SQLite or plotters.
 //! See ARCHITECTURE.md for the map.
 
+// `!(x > 0.0)` is deliberate throughout: unlike `x <= 0.0` it also rejects
+// NaN, which must never pass a check on user data.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod domain;
 pub mod islands;
 

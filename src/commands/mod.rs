@@ -192,12 +192,11 @@ pub fn held_from(store: &Store) -> std::collections::HashMap<String, chrono::Nai
             .and_then(|c| c.date().cloned()),
     ) {
         for (id, end) in ids.iter().zip(ends.physical().iter()) {
-            if let (Some(id), Some(days)) = (id, end) {
-                if let Some(date) = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            if let (Some(id), Some(days)) = (id, end)
+                && let Some(date) = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
                     .and_then(|e| e.checked_add_signed(chrono::Duration::days(days.into())))
-                {
-                    held.insert(id.to_owned(), date);
-                }
+            {
+                held.insert(id.to_owned(), date);
             }
         }
     }

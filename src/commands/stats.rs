@@ -318,9 +318,7 @@ fn per_case(
         _ if m == 100.0 => "percentage".into(),
         _ => format!("proportion of {}", stats::multiplier_label(m)),
     };
-    let one = |num: f64,
-               den: f64|
-     -> Result<(Option<f64>, Vec<(Option<f64>, Option<f64>)>, String), String> {
+    let one = |num: f64, den: f64| -> CaseResult {
         if num < 0.0 || den < 0.0 {
             return Err("numerators and denominators must be 0 or more".into());
         }
@@ -350,11 +348,7 @@ fn per_case(
         .into_iter()
         .chain(limit_columns(levels))
         .chain(["confidence", "statistic", "method", "error"].map(String::from));
-    let result_cells = |r: Result<
-        (Option<f64>, Vec<(Option<f64>, Option<f64>)>, String),
-        String,
-    >|
-     -> Vec<String> {
+    let result_cells = |r: CaseResult| -> Vec<String> {
         match r {
             Ok((value, limits, label)) => {
                 let mut cells = vec![fmt(value)];
@@ -424,6 +418,9 @@ fn per_case(
         .collect();
     Ok(Table { header, rows })
 }
+
+/// One case's value, its limits per level and the method's name.
+type CaseResult = Result<(Option<f64>, Vec<(Option<f64>, Option<f64>)>, String), String>;
 
 type GroupResult = Result<(Vec<String>, Vec<(Option<f64>, Option<f64>)>, String, String), String>;
 

@@ -141,7 +141,7 @@ fn read_csv(text: &str, report: Report, ctx: &Context) -> Extract {
     let header: Vec<&str> = header_record.iter().collect();
     let mut v = match start(&header, report, ctx, text.len()) {
         Ok(v) => v,
-        Err(extract) => return extract,
+        Err(extract) => return *extract,
     };
     let mut last_start = 0usize;
     let mut row = 1usize;
@@ -181,7 +181,7 @@ fn read_sheet(
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut v = match start(&header, report, ctx, total_bytes) {
         Ok(v) => v,
-        Err(extract) => return extract,
+        Err(extract) => return *extract,
     };
     for (n, cells) in &rows[1..] {
         let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
@@ -199,13 +199,13 @@ fn start<'a>(
     mut report: Report,
     ctx: &'a Context<'a>,
     total_bytes: usize,
-) -> Result<rows::Validator<'a>, Extract> {
+) -> Result<rows::Validator<'a>, Box<Extract>> {
     if header.is_empty() {
         report.file_error("the file is empty");
-        return Err(Extract {
+        return Err(Box::new(Extract {
             frame: None,
             report,
-        });
+        }));
     }
     match columns::detect(header) {
         Ok(map) => {
@@ -216,10 +216,10 @@ fn start<'a>(
         }
         Err(message) => {
             report.file_error(message);
-            Err(Extract {
+            Err(Box::new(Extract {
                 frame: None,
                 report,
-            })
+            }))
         }
     }
 }
@@ -243,10 +243,10 @@ fn feed(
         return false;
     }
     v.push(row, fields);
-    if let Some(progress) = ctx.progress {
-        if v.rows() % 65_536 == 0 {
-            progress((v.rows() * 120).min(total_bytes) as u64, total_bytes as u64);
-        }
+    if let Some(progress) = ctx.progress
+        && v.rows().is_multiple_of(65_536)
+    {
+        progress((v.rows() * 120).min(total_bytes) as u64, total_bytes as u64);
     }
     true
 }

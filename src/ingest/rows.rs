@@ -333,16 +333,16 @@ impl<'a> Validator<'a> {
                 };
                 self.aggregate(kind, indicator, row, Some(Field::Value), Some(note));
             }
-            if let (Some(p), Some(held)) = (period, self.ctx.held_from.get(indicator)) {
-                if p.end < *held {
-                    self.aggregate(
-                        KIND_OLDER,
-                        indicator,
-                        row,
-                        Some(Field::Period),
-                        Some(period_label),
-                    );
-                }
+            if let (Some(p), Some(held)) = (period, self.ctx.held_from.get(indicator))
+                && p.end < *held
+            {
+                self.aggregate(
+                    KIND_OLDER,
+                    indicator,
+                    row,
+                    Some(Field::Period),
+                    Some(period_label),
+                );
             }
         }
         self.indicators.insert(key[0]);
@@ -427,11 +427,11 @@ impl<'a> Validator<'a> {
             (Field::Lower95, l95, u95, "95%"),
             (Field::Lower998, l998, u998, "99.8%"),
         ] {
-            if let (Some(lo), Some(hi)) = (limit_lower, limit_upper) {
-                if lo > hi {
-                    self.error(row, Some(field), get(field), format!("the lower {level} limit is above the upper limit ({hi}): swap them or correct one"));
-                    continue;
-                }
+            if let (Some(lo), Some(hi)) = (limit_lower, limit_upper)
+                && lo > hi
+            {
+                self.error(row, Some(field), get(field), format!("the lower {level} limit is above the upper limit ({hi}): swap them or correct one"));
+                continue;
             }
             if let Some(v) = value {
                 if let Some(lo) = limit_lower.filter(|&lo| lo > v) {
@@ -458,12 +458,12 @@ impl<'a> Validator<'a> {
             }
         }
         let Some(info) = info else { return };
-        if info.value_type == ValueType::Proportion {
-            if let (Some(c), Some(d)) = (count, denominator) {
-                if c > d && d >= 0.0 {
-                    self.error(row, Some(Field::Count), get(Field::Count), format!("the count {c} is above the denominator {d}: for a proportion the count is part of the denominator"));
-                }
-            }
+        if info.value_type == ValueType::Proportion
+            && let (Some(c), Some(d)) = (count, denominator)
+            && c > d
+            && d >= 0.0
+        {
+            self.error(row, Some(Field::Count), get(Field::Count), format!("the count {c} is above the denominator {d}: for a proportion the count is part of the denominator"));
         }
         if info.is_percentage() {
             for (field, v) in [

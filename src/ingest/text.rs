@@ -45,10 +45,10 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 /// Decodes text: UTF-8 (with or without a byte-order mark), else
 /// Windows-1252, which every byte sequence is.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, Encoding) {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        if let Ok(text) = std::str::from_utf8(rest) {
-            return (Cow::Borrowed(text), Encoding::Utf8WithBom);
-        }
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
+        && let Ok(text) = std::str::from_utf8(rest)
+    {
+        return (Cow::Borrowed(text), Encoding::Utf8WithBom);
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => (Cow::Borrowed(text), Encoding::Utf8),

@@ -71,7 +71,7 @@ pub fn life_expectancy(
             }
         })
         .collect();
-    let mut l = vec![0.0; BANDS + 1];
+    let mut l = [0.0; BANDS + 1];
     l[0] = 100_000.0;
     for i in 0..BANDS {
         l[i + 1] = l[i] * (1.0 - q[i]);
@@ -86,7 +86,7 @@ pub fn life_expectancy(
             }
         })
         .collect();
-    let mut t = vec![0.0; BANDS + 1];
+    let mut t = [0.0; BANDS + 1];
     for i in (0..BANDS).rev() {
         t[i] = t[i + 1] + big_l[i];
     }

@@ -140,3 +140,58 @@ pub fn dsr(bands: &[Band], confidences: &[f64], multiplier: f64) -> Result<Dsr, 
         method,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(count: f64, population: f64, standard: f64) -> Band {
+        Band {
+            count: Some(count),
+            population,
+            standard,
+            frequencies: vec![],
+        }
+    }
+
+    /// Two equal-weight bands, 10 and 20 events per 1,000: DSR 1.5%, limits
+    /// from Byar's on 30 events (computed independently with scipy).
+    #[test]
+    fn a_hand_checked_dsr() {
+        let d = dsr(
+            &[band(10.0, 1000.0, 1.0), band(20.0, 1000.0, 1.0)],
+            &[0.95],
+            100_000.0,
+        )
+        .unwrap();
+        assert!((d.value.unwrap() - 1500.0).abs() < 1e-9);
+        assert!((d.limits[0].0.unwrap() - 1011.8469546633195).abs() < 1e-9);
+        assert!((d.limits[0].1.unwrap() - 2141.418597099935).abs() < 1e-9);
+        assert_eq!(d.statistic, "dsr per 100000");
+    }
+
+    #[test]
+    fn fewer_than_ten_events_are_suppressed_and_bad_bands_refused() {
+        let d = dsr(
+            &[band(4.0, 1000.0, 1.0), band(5.0, 1000.0, 1.0)],
+            &[0.95, 0.998],
+            100_000.0,
+        )
+        .unwrap();
+        assert_eq!(
+            (d.value, d.limits.clone()),
+            (None, vec![(None, None), (None, None)])
+        );
+        assert_eq!(d.statistic, "dsr NA for total count < 10");
+        assert!(
+            dsr(&[band(4.0, 0.0, 1.0)], &[0.95], 1.0)
+                .unwrap_err()
+                .contains("greater than 0")
+        );
+        assert!(
+            dsr(&[band(-1.0, 10.0, 1.0)], &[0.95], 1.0)
+                .unwrap_err()
+                .contains("0 or more")
+        );
+    }
+}

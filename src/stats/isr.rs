@@ -94,3 +94,24 @@ pub fn isr(
         method,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 20 observed where the reference rate expects 10: ratio 2, limits
+    /// from Byar's on 20 (computed independently with scipy).
+    #[test]
+    fn a_hand_checked_ratio() {
+        let band = Band {
+            observed: Some(20.0),
+            population: Some(1000.0),
+            reference_observed: Some(10.0),
+            reference_population: Some(1000.0),
+        };
+        let r = isr(&[band], None, Kind::Ratio { refvalue: 1.0 }, &[0.95]).unwrap();
+        assert_eq!((r.expected, r.value, r.method), (10.0, 2.0, "Byars"));
+        assert!((r.limits[0].0.unwrap() - 1.2211428834875935).abs() < 1e-12);
+        assert!((r.limits[0].1.unwrap() - 3.088988036919706).abs() < 1e-12);
+    }
+}

@@ -139,3 +139,41 @@ pub fn life_expectancy(
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_the_method_cannot_take() {
+        let pops = [10_000.0; BANDS];
+        let deaths = [10.0; BANDS];
+        assert!(
+            life_expectancy(&deaths[..19], &pops[..19], &[0.95])
+                .unwrap_err()
+                .contains("exactly 20")
+        );
+        assert!(
+            life_expectancy(&deaths, &[200.0; BANDS], &[0.95])
+                .unwrap_err()
+                .contains("too small")
+        );
+        let mut too_many = deaths;
+        too_many[3] = 20_000.0;
+        assert!(
+            life_expectancy(&too_many, &pops, &[0.95])
+                .unwrap_err()
+                .contains("exceed")
+        );
+        // Mortality rising with age, as in any real population.
+        let rising: Vec<f64> = (0..BANDS).map(|i| 5.0 * 1.45f64.powi(i as i32)).collect();
+        let table = life_expectancy(&rising, &pops, &[0.95, 0.998]).unwrap();
+        // Life expectancy then falls with age, and the 99.8% interval is wider.
+        let published: Vec<f64> = table.iter().filter_map(|r| r.value).collect();
+        assert!(published.len() >= 15, "{published:?}");
+        assert!(published.windows(2).all(|w| w[0] > w[1]), "{published:?}");
+        let (l95, l998) = (table[0].limits[0], table[0].limits[1]);
+        assert!(l998.0 < l95.0 && l95.1 < l998.1);
+        assert_eq!(table[0].population_used, 200_000.0);
+    }
+}

@@ -35,3 +35,19 @@ pub fn mean(values: &[f64], confidences: &[f64]) -> Result<Mean, String> {
         limits,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 1..5: mean 3, sd sqrt(2.5), t(0.975, 4) limits (scipy).
+    #[test]
+    fn a_hand_checked_mean() {
+        let m = mean(&[1.0, 2.0, 3.0, 4.0, 5.0], &[0.95]).unwrap();
+        assert_eq!((m.value, m.count), (3.0, 5));
+        assert!((m.sd - 2.5f64.sqrt()).abs() < 1e-15);
+        assert!((m.limits[0].0 - 1.0367568385224428).abs() < 1e-12);
+        assert!((m.limits[0].1 - 4.963243161477557).abs() < 1e-12);
+        assert!(mean(&[1.0], &[0.95]).is_err());
+    }
+}

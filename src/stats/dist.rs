@@ -17,12 +17,12 @@ pub fn normal_quantile(p: f64) -> f64 {
 }
 
 /// Lower-tail quantile of chi-squared with `df` degrees of freedom.
-/// `df` = 0 is the point mass at 0 (as R's qchisq gives).
+/// `df` = 0 is the point mass at 0 (as R's qchisq gives). Outside the
+/// domain (or NaN) the answer is NaN, never a panic.
 pub fn chi_squared_quantile(p: f64, df: f64) -> f64 {
-    assert!(
-        (0.0..=1.0).contains(&p) && df >= 0.0,
-        "chi-squared quantile of p={p}, df={df}"
-    );
+    if !((0.0..=1.0).contains(&p) && df >= 0.0 && df.is_finite()) {
+        return f64::NAN;
+    }
     if df == 0.0 || p == 0.0 {
         return 0.0;
     }
@@ -56,12 +56,12 @@ pub fn chi_squared_quantile(p: f64, df: f64) -> f64 {
     x
 }
 
-/// Lower-tail quantile of Student's t with `df` degrees of freedom.
+/// Lower-tail quantile of Student's t with `df` degrees of freedom; NaN
+/// outside the domain, never a panic.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    assert!(
-        (0.0..=1.0).contains(&p) && df > 0.0,
-        "t quantile of p={p}, df={df}"
-    );
+    if !((0.0..=1.0).contains(&p) && df > 0.0 && df.is_finite()) {
+        return f64::NAN;
+    }
     if p == 0.5 {
         return 0.0;
     }
@@ -156,5 +156,14 @@ mod tests {
         assert!(close(t_quantile(0.001, 25.0), -3.450188726973063, 1e-12));
         assert!(close(t_quantile(0.025, 1.0), -12.70620473617471, 1e-13));
         assert_eq!(t_quantile(0.5, 4.0), 0.0);
+    }
+
+    #[test]
+    fn out_of_domain_arguments_give_nan_not_a_panic() {
+        assert!(chi_squared_quantile(-0.1, 2.0).is_nan());
+        assert!(chi_squared_quantile(0.5, -2.0).is_nan());
+        assert!(chi_squared_quantile(f64::NAN, 2.0).is_nan());
+        assert!(t_quantile(1.5, 3.0).is_nan());
+        assert!(t_quantile(0.3, 0.0).is_nan());
     }
 }

@@ -516,3 +516,60 @@ fn isr_with_observed_totals() {
     }
     assert_eq!(results.len(), 40);
 }
+
+/// `testdata_Quantiles`: the three groupings PHEindicatormethods' own test
+/// uses. Only rows whose Test starts with "Good" are test data (the
+/// "BadPolarity" rows exercise an argument error that our typed API cannot
+/// express). Polarity "RAG - Low is good" / "True" means invert.
+#[test]
+fn quantiles() {
+    let Some(rows) = fixture("testdata_Quantiles__testdata_Quantiles.csv") else {
+        return;
+    };
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r["Test"].starts_with("Good"))
+        .collect();
+    // (GroupSet, grouping columns, quantiles, invert from the Polarity field?)
+    let cases: [(&str, &[&str], usize, bool); 3] = [
+        ("IndSexReg", &["IndSexRef", "ParentCode"], 10, true),
+        ("IndSex", &["IndSexRef"], 7, true),
+        ("None", &[], 4, false),
+    ];
+    let mut checked = 0;
+    for (set, keys, q, polarity_field) in cases {
+        let mut groups: BTreeMap<Vec<&str>, Vec<&Row>> = BTreeMap::new();
+        for row in rows.iter().filter(|r| r["GroupSet"] == set) {
+            let key = keys.iter().map(|k| row[*k].as_str()).collect();
+            groups.entry(key).or_default().push(row);
+        }
+        assert!(!groups.is_empty(), "{set}: no rows");
+        for (key, members) in groups {
+            let invert = if polarity_field {
+                let flags: Vec<bool> = members
+                    .iter()
+                    .map(|r| matches!(r["Polarity"].as_str(), "RAG - Low is good" | "True"))
+                    .collect();
+                assert!(
+                    flags.iter().all(|f| *f == flags[0]),
+                    "{key:?}: mixed polarity"
+                );
+                flags[0]
+            } else {
+                true // phe_quantile's default
+            };
+            let values: Vec<Option<f64>> = members.iter().map(|r| num(r, "Value")).collect();
+            let got = stats::quantiles::quantiles(&values, q, invert);
+            for (row, got) in members.iter().zip(got) {
+                let expected = num(row, "QuantileInGrp").map(|v| v as usize);
+                assert_eq!(
+                    got, expected,
+                    "{set} {key:?} {} value {:?}",
+                    row["AreaCode"], row["Value"]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 152 * 2 + 35 + 152 + 491);
+}

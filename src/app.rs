@@ -3,7 +3,10 @@
 
 use crate::areas::Area;
 use crate::domain::Priority;
-use crate::pages::{EditionBanner, HomePage, NotFound, PriorityPage, SiteFooter, SiteHeader};
+use crate::pages::{
+    EditionBanner, HomePage, IndicatorPage, NotFound, OverviewPage, PriorityPage, SiteFooter,
+    SiteHeader,
+};
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -23,11 +26,6 @@ pub struct Site {
 /// The site, as provided to every page through the reactive context.
 pub fn use_site() -> Arc<Site> {
     expect_context::<Arc<Site>>()
-}
-
-/// The edition this request shows (one snapshot per request).
-pub fn use_edition() -> Option<Arc<crate::store::Edition>> {
-    use_context::<crate::server::Published>().flatten()
 }
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -80,6 +78,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=(StaticSegment("priority"), ParamSegment("slug")) view=PriorityPage />
+                    <Route path=(StaticSegment("indicator"), ParamSegment("id")) view=IndicatorPage />
+                    <Route path=StaticSegment("overview") view=OverviewPage />
                 </Routes>
             </main>
             <SiteFooter />

@@ -53,6 +53,13 @@ impl Gazetteer {
         Gazetteer::parse(AREAS_TOML).expect("data/areas.toml is checked by the test suite")
     }
 
+    /// The bundled gazetteer, parsed once per process.
+    pub fn shared() -> &'static Gazetteer {
+        static SHARED: std::sync::LazyLock<Gazetteer> =
+            std::sync::LazyLock::new(Gazetteer::bundled);
+        &SHARED
+    }
+
     pub fn parse(text: &str) -> Result<Gazetteer, String> {
         let file: GazetteerFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut by_code = HashMap::new();

@@ -223,6 +223,23 @@ pub fn generate_csv(
 /// On a store with no editions at all, adds the demo data as an upload and
 /// publishes it as an illustrative edition. Does nothing otherwise, so an
 /// analyst's data is never mixed with it.
+/// The demo data validated and analysed, as an edition frame (without a
+/// store): for tests and benchmarks of the pages.
+pub fn frame(region: &Area, nation: &Area) -> Result<polars::prelude::DataFrame, String> {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let csv = generate_csv(&catalogue, &gazetteer, region, nation);
+    let extract = crate::ingest::read(
+        FILE_NAME,
+        csv.as_bytes(),
+        None,
+        &crate::ingest::Context::new(&catalogue, &gazetteer),
+    );
+    let frame = extract
+        .frame
+        .ok_or("the generated demo data failed validation")?;
+    crate::analysis::analyse(frame, &catalogue, &gazetteer, &nation.code).map_err(|e| e.to_string())
+}
+
 pub async fn install_if_empty(
     store: &crate::store::Store,
     config: &crate::config::Config,

@@ -123,6 +123,32 @@ pub enum ValueType {
     Count,
 }
 
+impl ValueType {
+    /// The method in words, as the indicator page explains it.
+    pub fn method(self) -> &'static str {
+        match self {
+            ValueType::Proportion => {
+                "Proportion, with 95% and 99.8% confidence intervals by the Wilson score method"
+            }
+            ValueType::CrudeRate => {
+                "Crude rate, with confidence intervals by the exact Poisson method below 10 events and Byar's method from 10"
+            }
+            ValueType::Dsr => {
+                "Directly standardised rate (2013 European Standard Population), with confidence intervals by Dobson's method"
+            }
+            ValueType::Isr => {
+                "Indirectly standardised ratio, with confidence intervals by the exact Poisson or Byar's method"
+            }
+            ValueType::Mean => "Mean, with confidence intervals from Student's t distribution",
+            ValueType::LifeExpectancy => {
+                "Life expectancy (Chiang II abridged life table), with confidence intervals from Silcocks' variance"
+            }
+            ValueType::Score => "Score, as published by the source",
+            ValueType::Count => "Count of events",
+        }
+    }
+}
+
 /// Whether a higher value is better, worse, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -133,6 +159,18 @@ pub enum Polarity {
     Low,
     /// No judgement: comparisons say higher, similar or lower.
     None,
+}
+
+impl Polarity {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Polarity::High => "A higher value is better",
+            Polarity::Low => "A lower value is better",
+            Polarity::None => {
+                "Neither higher nor lower is better: areas are described as higher, similar or lower"
+            }
+        }
+    }
 }
 
 /// How an area is judged against a benchmark (Fingertips comparator methods).
@@ -155,12 +193,35 @@ pub enum ComparisonMethod {
     NotCompared,
 }
 
+impl ComparisonMethod {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ComparisonMethod::Ci95 => {
+                "Compared with the benchmark at 95% confidence: similar when the interval contains the benchmark's value"
+            }
+            ComparisonMethod::Ci998 => "Compared with the benchmark at 99.8% confidence",
+            ComparisonMethod::CiTwoLevel => {
+                "Compared at two levels: better or worse at 95% confidence, best or worst at 99.8%"
+            }
+            ComparisonMethod::Goal => {
+                "Judged against the national goal: red below the lower threshold, amber between, green at or above the upper"
+            }
+            ComparisonMethod::NotCompared => "Not compared with a benchmark",
+        }
+    }
+}
+
 /// What a priority card shows; the props of the home page's filter island.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrioritySummary {
     pub slug: String,
     pub title: String,
     pub aim: String,
+    /// Lines of the card's summary ("Compared with England: 3 better, ..."),
+    /// written by the server from the edition.
+    pub lines: Vec<String>,
+    /// The card's link, keeping the edition and area of the page.
+    pub href: String,
 }
 
 impl From<Priority> for PrioritySummary {
@@ -169,6 +230,8 @@ impl From<Priority> for PrioritySummary {
             slug: p.slug().to_owned(),
             title: p.title().to_owned(),
             aim: p.aim().to_owned(),
+            lines: Vec::new(),
+            href: format!("/priority/{}", p.slug()),
         }
     }
 }

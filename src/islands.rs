@@ -53,9 +53,12 @@ pub fn PriorityFinder(cards: Vec<PrioritySummary>, initial_query: String) -> imp
             <For each=move || visible.get() key=|c| c.slug.clone() let(card)>
                 <li class="card">
                     <h3 class="card__title">
-                        <a class="link" href=format!("/priority/{}", card.slug)>{card.title}</a>
+                        <a class="link" href=card.href>{card.title}</a>
                     </h3>
                     <p class="card__body">{card.aim}</p>
+                    <ul class="card__lines">
+                        {card.lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                    </ul>
                 </li>
             </For>
         </ul>

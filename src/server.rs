@@ -4,7 +4,8 @@
 
 use crate::app::{App, Site, shell};
 use crate::config::Config;
-use crate::store::{Edition, Store};
+use crate::editions::Editions;
+use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -13,7 +14,7 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions_and_ssg_and_context};
 use serde::Serialize;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -22,15 +23,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// The published edition as pages see it. A request takes one snapshot
-/// at its start, so it never mixes two editions.
-pub type Published = Option<Arc<Edition>>;
-
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub site: Arc<Site>,
-    pub published: Arc<RwLock<Published>>,
+    pub editions: Arc<Editions>,
     pub started: Instant,
 }
 
@@ -74,7 +71,7 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole application as a tower service; `serve` runs it and the
 /// integration tests call it in-process.
-pub fn router(config: &Config, published: Published) -> Router {
+pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
     let site = Arc::new(Site {
         board_name: config.board_name.clone(),
         home: config.home.clone(),
@@ -84,14 +81,11 @@ pub fn router(config: &Config, published: Published) -> Router {
     let state = AppState {
         leptos_options: leptos_options(config),
         site: site.clone(),
-        published: Arc::new(RwLock::new(published)),
+        editions: editions.clone(),
         started: Instant::now(),
     };
-    let current = state.published.clone();
     let context = move || {
         provide_context(site.clone());
-        let snapshot: Published = current.read().map(|p| p.clone()).unwrap_or(None);
-        provide_context(snapshot);
     };
     let (routes, _) =
         generate_route_list_with_exclusions_and_ssg_and_context(App, None, context.clone());
@@ -113,6 +107,11 @@ pub fn router(config: &Config, published: Published) -> Router {
             AppState,
             _,
         >(context, shell))
+        .merge(crate::api::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            resolve_view,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
@@ -173,18 +172,41 @@ struct HealthEdition {
     published_at: Option<String>,
 }
 
+/// Resolves which edition a request shows (`?edition=ID`, else the
+/// published one) before it is handled, so one response never mixes two
+/// editions, and hands it to pages and the API as a request extension.
+async fn resolve_view(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !req.uri().path().starts_with("/pkg/") {
+        let requested = query_param(req.uri(), "edition");
+        let view = state.editions.view(requested.as_deref()).await;
+        req.extensions_mut().insert(view);
+    }
+    next.run(req).await
+}
+
+/// One query parameter, percent-decoded; `None` when absent or the query
+/// string is malformed.
+pub fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
+    use axum::extract::Query;
+    use std::collections::HashMap;
+    let Query(mut params) = Query::<HashMap<String, String>>::try_from_uri(uri).ok()?;
+    params.remove(name)
+}
+
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let edition = state
-        .published
-        .read()
-        .ok()
-        .and_then(|p| p.clone())
-        .map(|e| HealthEdition {
+    let edition = state.editions.published().map(|d| {
+        let e = &d.edition;
+        HealthEdition {
             id: e.id,
             label: e.label.clone(),
             illustrative: e.illustrative,
             published_at: e.published_at.clone(),
-        });
+        }
+    });
     let health = Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
@@ -215,14 +237,30 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     crate::demo::install_if_empty(&store, &config)
         .await
         .map_err(ServeError::Store)?;
-    let published = store
-        .published()
-        .await
-        .map_err(|e| ServeError::Store(e.to_string()))?;
-    if let Some(e) = &published {
+    let catalogue = Arc::new(crate::catalogue::Catalogue::bundled());
+    let editions = Arc::new(
+        Editions::open(Arc::new(store), catalogue)
+            .await
+            .map_err(ServeError::Store)?,
+    );
+    if let Some(d) = editions.published() {
+        let e = &d.edition;
         tracing::info!(edition = e.id, label = %e.label, rows = e.rows, "published edition");
     }
-    let app = router(&config, published.map(Arc::new));
+    // A publish by the CLI or another process is picked up within seconds.
+    tokio::spawn({
+        let editions = editions.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) = editions.refresh().await {
+                    tracing::warn!(error = %e, "cannot refresh the published edition");
+                }
+            }
+        }
+    });
+    let app = router(&config, editions);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|source| ServeError::Bind {

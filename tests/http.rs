@@ -3,7 +3,10 @@
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
+use hwb_outcomes::catalogue::Catalogue;
 use hwb_outcomes::config::Config;
+use hwb_outcomes::dataset::Dataset;
+use hwb_outcomes::editions::Editions;
 use hwb_outcomes::store::Edition;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,8 +37,9 @@ impl Drop for TempDir {
     }
 }
 
+/// A site showing the demo data as a real (not illustrative) edition.
 fn fixture(tag: &str, env: &[(&str, &str)]) -> Fixture {
-    fixture_with(tag, env, None)
+    fixture_with(tag, env, Some(edition("Board, 10 December 2026", false)))
 }
 
 fn fixture_with(tag: &str, env: &[(&str, &str)], edition: Option<Edition>) -> Fixture {
@@ -56,9 +60,24 @@ fn fixture_with(tag: &str, env: &[(&str, &str)], edition: Option<Edition>) -> Fi
     );
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
     Fixture {
-        router: hwb_outcomes::server::router(&config, edition.map(std::sync::Arc::new)),
+        router: hwb_outcomes::server::router(
+            &config,
+            editions(edition.into_iter().collect(), &config),
+        ),
         _site: site,
     }
+}
+
+/// Editions as the server holds them, without a store: the first is the
+/// published one, each holding the demo data for the configured region.
+fn editions(list: Vec<Edition>, config: &Config) -> std::sync::Arc<Editions> {
+    let catalogue = Catalogue::bundled();
+    let frame = hwb_outcomes::demo::frame(&config.region, &config.nation).unwrap();
+    let datasets = list
+        .into_iter()
+        .map(|e| Dataset::build(e, &frame, &catalogue).unwrap())
+        .collect();
+    std::sync::Arc::new(Editions::fixed(datasets, std::sync::Arc::new(catalogue)))
 }
 
 async fn get(
@@ -200,7 +219,7 @@ async fn priorities_have_pages_and_unknown_paths_are_404_pages() {
 
 #[tokio::test]
 async fn healthz_reports_version_uptime_and_edition() {
-    let f = fixture("health", &[]);
+    let f = fixture_with("health", &[], None);
     let (status, headers, body) = get(&f.router, "/healthz", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
@@ -237,7 +256,7 @@ fn edition(label: &str, illustrative: bool) -> Edition {
 
 #[tokio::test]
 async fn every_page_names_its_edition_and_flags_illustrative_data() {
-    let f = fixture("no-edition", &[]);
+    let f = fixture_with("no-edition", &[], None);
     let (_, _, body) = get(&f.router, "/", &[]).await;
     assert!(text(&body).contains("No data edition has been published yet"));
 
@@ -317,4 +336,203 @@ async fn another_council_is_a_matter_of_configuration() {
     assert!(html.contains("Leeds Health and Wellbeing Board"));
     assert!(html.contains("Yorkshire and The Humber region"));
     assert!(!html.contains("Halton"), "nothing may assume Halton");
+}
+
+/// The demo edition's value for an indicator and area, straight from the
+/// frame the pages are built from.
+fn demo_value(config_env: &[(&str, &str)], id: &str, area: &str, sex: &str) -> (String, f64) {
+    let vars: HashMap<String, String> = config_env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let df = hwb_outcomes::demo::frame(&config.region, &config.nation).unwrap();
+    let s = |c: &str| df.column(c).unwrap().str().unwrap().clone();
+    let (ids, areas, cats, periods, sexes) = (
+        s("indicator_id"),
+        s("area_code"),
+        s("category_type"),
+        s("period"),
+        s("sex"),
+    );
+    let starts = df
+        .column("period_start")
+        .unwrap()
+        .date()
+        .unwrap()
+        .physical()
+        .clone();
+    let values = df.column("value").unwrap().f64().unwrap().clone();
+    let latest = (0..df.height())
+        .filter(|&i| {
+            ids.get(i) == Some(id)
+                && areas.get(i) == Some(area)
+                && cats.get(i) == Some("")
+                && sexes.get(i) == Some(sex)
+        })
+        .max_by_key(|&i| starts.get(i))
+        .unwrap();
+    let period = periods.get(latest).unwrap().to_owned();
+    let value = values.get(latest).unwrap();
+    (period, value)
+}
+
+#[tokio::test]
+async fn dashboard_pages_show_the_editions_numbers() {
+    let f = fixture("pages", &[]);
+    let (period, value) = demo_value(&[], "90366", "E06000006", "Male");
+    let shown = format!("{value:.1}");
+    for path in ["/", "/indicator/90366", "/overview"] {
+        let (status, _, body) = get(&f.router, path, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let html = text(&body);
+        assert!(html.contains(&shown), "{path} shows {shown}");
+    }
+    let (_, cancer) = demo_value(&[], "40501", "E06000006", "Persons");
+    let (_, _, body) = get(&f.router, "/priority/cancer", &[]).await;
+    assert!(
+        text(&body).contains(&format!("{cancer:.1}")),
+        "priority page"
+    );
+    let (_, _, body) = get(&f.router, "/indicator/90366", &[]).await;
+    let html = text(&body);
+    assert!(
+        html.contains(&format!("Halton {shown} years in {period}")),
+        "headline sentence"
+    );
+    for needle in [
+        "id=\"trend\"",
+        "<figcaption",
+        "<svg class=\"chart\" aria-hidden=\"true\"",
+        "id=\"trend-table\"",
+        "id=\"compare-table\"",
+        "Download the data (CSV)",
+        "A higher value is better",
+    ] {
+        assert!(html.contains(needle), "indicator page has {needle}");
+    }
+    let (status, _, _) = get(&f.router, "/indicator/no-such-indicator", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn api_serves_json_and_the_tables_csv() {
+    let f = fixture("api", &[]);
+    let (status, headers, body) = get(&f.router, "/api/v1/indicators", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["edition"]["label"], "Board, 10 December 2026");
+    assert_eq!(
+        json["indicators"].as_array().unwrap().len(),
+        Catalogue::bundled().len(),
+        "the demo covers every catalogued indicator"
+    );
+
+    let (period, value) = demo_value(&[], "90366", "E06000008", "Male");
+    let (_, _, body) = get(&f.router, "/api/v1/indicators/90366?area=E06000008", &[]).await;
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let last = json["rows"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["period"], period.as_str());
+    assert_eq!(last["value"].as_f64().unwrap(), value, "exact, not rounded");
+    assert_eq!(json["region"], "E12000002");
+
+    let (status, headers, body) = get(
+        &f.router,
+        "/api/v1/indicators/90366.csv?area=E06000008",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("90366-E06000008-edition-3.csv")
+    );
+    let csv = text(&body);
+    assert!(csv.starts_with("period,area_code,area_name,value,lower_95,upper_95,region_value,nation_value,compared_region,compared_nation"));
+    assert_eq!(
+        csv.lines().count(),
+        json["rows"].as_array().unwrap().len() + 1
+    );
+    assert!(csv.contains(&format!("{period},E06000008,")));
+    assert!(csv.contains(&value.to_string()));
+
+    for (uri, status) in [
+        ("/api/v1/indicators/nope", StatusCode::NOT_FOUND),
+        (
+            "/api/v1/indicators/90366?breakdown=99",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/api/v1/indicators?edition=99", StatusCode::NOT_FOUND),
+        ("/api/v1/indicators?edition=abc", StatusCode::NOT_FOUND),
+        (
+            "/api/v1/indicators/90366?breakdown=-1",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (got, _, body) = get(&f.router, uri, &[]).await;
+        assert_eq!(got, status, "{uri}: {}", text(&body));
+    }
+
+    let (status, headers, body) = get(&f.router, "/indicator/90366/trend.svg", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "image/svg+xml; charset=utf-8"
+    );
+    assert!(text(&body).starts_with("<svg"));
+    let (status, _, _) = get(&f.router, "/indicator/90366/pie.svg", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn links_keep_the_chosen_edition_and_area_and_drafts_stay_private() {
+    let vars: HashMap<String, String> = [(
+        "LEPTOS_SITE_ROOT".to_owned(),
+        std::env::temp_dir().to_string_lossy().into_owned(),
+    )]
+    .into();
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let mut older = edition("Board, 10 September 2026", false);
+    older.id = 2;
+    older.is_published = false;
+    let router = hwb_outcomes::server::router(
+        &config,
+        editions(
+            vec![edition("Board, 10 December 2026", false), older],
+            &config,
+        ),
+    );
+    let (_, _, body) = get(&router, "/priority/cancer?edition=2&area=E08000012", &[]).await;
+    let html = text(&body);
+    assert!(html.contains("Edition: Board, 10 September 2026 (an earlier edition"));
+    assert!(
+        html.contains("href=\"/indicator/40501?edition=2&amp;area=E08000012\""),
+        "links keep edition and area"
+    );
+    assert!(
+        html.contains("<select id=\"edition\" name=\"edition\""),
+        "{html}"
+    );
+    assert!(html.contains("<option value=\"2\" selected>Board, 10 September 2026"));
+    assert!(html.contains("Liverpool"), "the chosen area is shown");
+    let (status, _, body) = get(&router, "/?edition=7", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(text(&body).contains("There is no published edition 7."));
+    // An area outside the region falls back to the home area.
+    let (_, _, body) = get(&router, "/priority/cancer?area=E09000001", &[]).await;
+    assert!(text(&body).contains("indicators for Halton"));
 }

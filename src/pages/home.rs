@@ -1,29 +1,218 @@
-//! `/`: where the area stands on each of the Board's priorities.
+//! `/`: where the area stands on each of the Board's priorities, what
+//! changed since the previous edition, and the life-course tiles.
 
+use super::common::{
+    EditionSelector, JudgementTag, NoData, dataset, day, href, use_area, use_view, value_text,
+};
 use crate::app::use_site;
-use crate::domain::{Priority, PrioritySummary};
+use crate::dataset::{Change, Dataset, change};
+use crate::domain::{LifeCourse, Priority, PrioritySummary};
 use crate::islands::PriorityFinder;
+use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+#[derive(Default)]
+struct Tally {
+    better: usize,
+    similar: usize,
+    worse: usize,
+    other: usize,
+}
+
+impl Tally {
+    fn add(&mut self, j: Judgement) {
+        match j.tone() {
+            Tone::Better => self.better += 1,
+            Tone::Similar => self.similar += 1,
+            Tone::Worse => self.worse += 1,
+            Tone::Neutral | Tone::NotCompared => self.other += 1,
+        }
+    }
+
+    fn line(&self, benchmark: &str) -> String {
+        let mut text = format!(
+            "Compared with {benchmark}: {} better, {} similar, {} worse",
+            self.better, self.similar, self.worse
+        );
+        if self.other > 0 {
+            text.push_str(&format!(", {} not judged", self.other));
+        }
+        text
+    }
+}
+
+/// A card's summary lines for one priority.
+fn card_lines(
+    d: &Dataset,
+    previous: Option<&Dataset>,
+    priority: Priority,
+    area: &str,
+    region: &str,
+    nation: &str,
+) -> Vec<String> {
+    let (mut vs_nation, mut vs_region) = (Tally::default(), Tally::default());
+    let (mut shown, mut updated, mut revised, mut rejudged) = (0, 0, 0, 0);
+    for ind in d
+        .indicators
+        .iter()
+        .filter(|i| i.meta.as_ref().and_then(|m| m.priority()) == Some(priority))
+    {
+        let Some(p) = ind.series(0, area).and_then(|s| s.latest()) else {
+            continue;
+        };
+        shown += 1;
+        let (r, n) = ind.judged(p);
+        vs_nation.add(n);
+        vs_region.add(r);
+        if let Some(prev) = previous {
+            let (c, judged) = change(ind, prev, area);
+            match c {
+                Change::New | Change::NewPeriod => updated += 1,
+                Change::Revised => revised += 1,
+                Change::Unchanged => {}
+            }
+            rejudged += usize::from(judged);
+        }
+    }
+    if shown == 0 {
+        return vec!["No indicators in this edition.".to_owned()];
+    }
+    let mut lines = vec![
+        format!("{shown} indicators"),
+        vs_nation.line(nation),
+        vs_region.line(region),
+    ];
+    if previous.is_some() {
+        lines.push(format!(
+            "Since the previous edition: {updated} with new data, {revised} revised, {rejudged} {} with {nation} changed",
+            if rejudged == 1 { "comparison" } else { "comparisons" }
+        ));
+    }
+    lines
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let site = use_site();
+    let view = use_view();
     let query = use_query_map().with_untracked(|q| q.get("q").unwrap_or_default());
-    let cards: Vec<PrioritySummary> = Priority::ALL.into_iter().map(Into::into).collect();
+    let Some(d) = dataset(&view) else {
+        return view! {
+            <Title text="Home" />
+            <h1 class="heading-xl">{format!("Health and wellbeing outcomes for {}", site.home.name)}</h1>
+            <NoData />
+        }
+        .into_any();
+    };
+    let area = use_area();
+    let area_name = d
+        .area_names
+        .get(&area)
+        .cloned()
+        .unwrap_or_else(|| area.clone());
+    let previous = view.previous.as_deref();
+    let cards: Vec<PrioritySummary> = Priority::ALL
+        .into_iter()
+        .map(|p| {
+            let mut card = PrioritySummary::from(p);
+            card.lines = card_lines(&d, previous, p, &area, &site.region.name, &site.nation.name);
+            card.href = href(&card.href, &view, &area, &site);
+            card
+        })
+        .collect();
+    let published = d
+        .edition
+        .published_at
+        .as_deref()
+        .map(day)
+        .unwrap_or("not yet published")
+        .to_owned();
+    let changes_note = match previous {
+        Some(p) => format!(
+            "Changes are counted against the previous edition, {}.",
+            p.edition.label
+        ),
+        None => "This is the first published edition, so there are no changes to count.".to_owned(),
+    };
     // The island filters by `q` when it renders on the server too, so a
     // search without JavaScript gives what typing gives with it.
     view! {
         <Title text="Home" />
-        <h1 class="heading-xl">{format!("Health and wellbeing outcomes for {}", site.home.name)}</h1>
+        <h1 class="heading-xl">{format!("Health and wellbeing outcomes for {area_name}")}</h1>
         <p class="lead">
             {format!(
-                "How {} compares with the {} region and {} on the Board's six priorities.",
-                site.home.name, site.region.name, site.nation.name,
+                "How {area_name} compares with the {} region and {} on the Board's six priorities.",
+                site.region.name, site.nation.name,
             )}
         </p>
+        <dl class="facts">
+            <div><dt>"Edition"</dt><dd>{d.edition.label.clone()}</dd></div>
+            <div><dt>"Published"</dt><dd>{published}</dd></div>
+        </dl>
+        <EditionSelector path="/".to_owned() />
         <h2 class="heading-l">"Priorities"</h2>
+        <p class="body">{changes_note}</p>
         <PriorityFinder cards=cards initial_query=query />
+        <LifeCourseTiles dataset=d.clone() area=area.clone() />
+    }
+    .into_any()
+}
+
+/// Starting Well, Living Well, Ageing Well: a tile per indicator with the
+/// latest value, the direction since the period before, and the comparison
+/// with the region.
+#[component]
+fn LifeCourseTiles(dataset: std::sync::Arc<Dataset>, area: String) -> impl IntoView {
+    let site = use_site();
+    let view = use_view();
+    let d = dataset;
+    LifeCourse::ALL
+        .into_iter()
+        .map(|stage| {
+            let tiles = d
+                .indicators
+                .iter()
+                .filter(|i| i.meta.as_ref().map(|m| m.life_course) == Some(stage))
+                .filter_map(|ind| {
+                    let series = ind.series(0, &area)?;
+                    let p = series.latest()?;
+                    let direction = match (p.value, series.previous_value(p.period)) {
+                        (Some(v), Some(q)) => {
+                            let before = q.value.unwrap_or(v);
+                            let word = if v > before { "Up" } else if v < before { "Down" } else { "No change" };
+                            format!("{word} from {} in {}", value_text(ind, Some(q)), ind.period_label(q.period))
+                        }
+                        _ => "No earlier period".to_owned(),
+                    };
+                    let link = href(&format!("/indicator/{}", ind.id), &view, &area, &site);
+                    Some(view! {
+                        <li class="tile">
+                            <h4 class="tile__title"><a class="link" href=link>{ind.title().to_owned()}</a></h4>
+                            <p class="tile__value">{value_text(ind, Some(p))}
+                                <span class="tile__period">{format!(" in {}", ind.period_label(p.period))}</span>
+                            </p>
+                            <p class="tile__direction">{direction}</p>
+                            <p class="tile__judgement">{format!("Compared with {}: ", site.region.name)}<JudgementTag judgement=ind.judged(p).0 /></p>
+                        </li>
+                    })
+                })
+                .collect_view();
+            view! {
+                <section class="stage" aria-labelledby=format!("stage-{}", stage_id(stage))>
+                    <h2 class="heading-l" id=format!("stage-{}", stage_id(stage))>{stage.title()}</h2>
+                    <ul class="tiles">{tiles}</ul>
+                </section>
+            }
+        })
+        .collect_view()
+}
+
+fn stage_id(stage: LifeCourse) -> &'static str {
+    match stage {
+        LifeCourse::StartingWell => "starting-well",
+        LifeCourse::LivingWell => "living-well",
+        LifeCourse::AgeingWell => "ageing-well",
     }
 }

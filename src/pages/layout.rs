@@ -1,6 +1,7 @@
 //! Header, navigation and footer, after the GOV.UK Design System patterns.
 
-use crate::app::{use_edition, use_site};
+use super::common::use_view;
+use crate::app::use_site;
 use crate::domain::Priority;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,6 +20,9 @@ pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
             <ul class="container nav__list">
                 <li class="nav__item">
                     <A href="/" exact=true>"Home"</A>
+                </li>
+                <li class="nav__item">
+                    <A href="/overview">"Overview"</A>
                 </li>
                 {priorities
                     .into_iter()
@@ -65,12 +69,17 @@ pub fn SiteFooter() -> impl IntoView {
 #[component]
 pub fn EditionBanner() -> impl IntoView {
     let site = use_site();
-    let edition = use_edition();
+    let view = use_view();
+    let edition = view.dataset.as_ref().map(|d| d.edition.clone());
+    let current = edition.as_ref().is_some_and(|e| {
+        view.choices.iter().any(|c| c.id == e.id && c.is_published) || view.choices.is_empty()
+    });
     view! {
         <div class="edition-bar">
             <p class="container edition-bar__text">
                 {match &edition {
-                    Some(e) => format!("Edition: {}", e.label),
+                    Some(e) if current => format!("Edition: {}", e.label),
+                    Some(e) => format!("Edition: {} (an earlier edition, not the current one)", e.label),
                     None => "No data edition has been published yet".to_owned(),
                 }}
             </p>

@@ -1,13 +1,19 @@
 //! Pages: one module per route, plus the layout every page shares.
-//! Pages only read what they are given (the site, later an edition); they
-//! never parse files or compute statistics.
+//! Pages only read what they are given (the site and the request's
+//! edition, as a `dataset::Dataset`); they never parse files or compute
+//! statistics.
 
+pub mod common;
 mod home;
+mod indicator;
 mod layout;
 mod not_found;
+mod overview;
 mod priority;
 
 pub use home::HomePage;
+pub use indicator::IndicatorPage;
 pub use layout::{EditionBanner, SiteFooter, SiteHeader};
 pub use not_found::NotFound;
+pub use overview::OverviewPage;
 pub use priority::PriorityPage;

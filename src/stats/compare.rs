@@ -39,6 +39,47 @@ impl Judgement {
             Judgement::Green => "Green",
         }
     }
+
+    pub const ALL: [Judgement; 11] = [
+        Judgement::Best,
+        Judgement::Better,
+        Judgement::Similar,
+        Judgement::Worse,
+        Judgement::Worst,
+        Judgement::Higher,
+        Judgement::Lower,
+        Judgement::NotCompared,
+        Judgement::Red,
+        Judgement::Amber,
+        Judgement::Green,
+    ];
+
+    /// The judgement a stored label names (the inverse of `label`).
+    pub fn from_label(label: &str) -> Option<Judgement> {
+        Judgement::ALL.into_iter().find(|j| j.label() == label)
+    }
+
+    /// How good the judgement is, for summaries and "worst first" ordering.
+    pub fn tone(self) -> Tone {
+        match self {
+            Judgement::Best | Judgement::Better | Judgement::Green => Tone::Better,
+            Judgement::Similar | Judgement::Amber => Tone::Similar,
+            Judgement::Worse | Judgement::Worst | Judgement::Red => Tone::Worse,
+            Judgement::Higher | Judgement::Lower => Tone::Neutral,
+            Judgement::NotCompared => Tone::NotCompared,
+        }
+    }
+}
+
+/// A judgement reduced to better, similar or worse (or no judgement), in
+/// the order a Board reads them: worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tone {
+    Worse,
+    Similar,
+    Better,
+    Neutral,
+    NotCompared,
 }
 
 /// Where the area sits relative to the benchmark before polarity: -2 much
@@ -127,6 +168,17 @@ pub fn compare_goal(value: Option<f64>, lower: f64, upper: f64, polarity: Polari
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_round_trip_and_tones_order_worst_first() {
+        for j in Judgement::ALL {
+            assert_eq!(Judgement::from_label(j.label()), Some(j));
+        }
+        assert_eq!(Judgement::from_label("better"), None);
+        assert!(Judgement::Worst.tone() < Judgement::Similar.tone());
+        assert!(Judgement::Amber.tone() < Judgement::Green.tone());
+        assert_eq!(Judgement::Higher.tone(), Tone::Neutral);
+    }
     use Judgement::*;
 
     #[test]

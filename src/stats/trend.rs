@@ -36,6 +36,22 @@ impl Trend {
             Trend::CannotBeCalculated => "Cannot be calculated",
         }
     }
+
+    pub const ALL: [Trend; 8] = [
+        Trend::IncreasingBetter,
+        Trend::IncreasingWorse,
+        Trend::DecreasingBetter,
+        Trend::DecreasingWorse,
+        Trend::Increasing,
+        Trend::Decreasing,
+        Trend::NoSignificantChange,
+        Trend::CannotBeCalculated,
+    ];
+
+    /// The trend a stored label names (the inverse of `label`).
+    pub fn from_label(label: &str) -> Option<Trend> {
+        Trend::ALL.into_iter().find(|t| t.label() == label)
+    }
 }
 
 /// A point in time order, oldest first, with its 95% limits.
@@ -125,6 +141,14 @@ pub fn recent_trend(points: &[Point], polarity: Polarity) -> Trend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_round_trip() {
+        for t in Trend::ALL {
+            assert_eq!(Trend::from_label(t.label()), Some(t));
+        }
+        assert_eq!(Trend::from_label("Increasing and getting Better"), None);
+    }
 
     fn series(values: [f64; 5], ci: [(f64, f64); 5]) -> Vec<Point> {
         values

@@ -1,0 +1,402 @@
+//! Machine-readable routes: the JSON API, the CSV of exactly what an
+//! indicator page's table shows, and each chart as an SVG file. They read
+//! the request's `View` (resolved in `server::resolve_view`) like pages do.
+
+use crate::app::Site;
+use crate::charts;
+use crate::dataset::{ComparisonRow, Dataset, IndicatorData};
+use crate::editions::View;
+use crate::server::AppState;
+use axum::Router;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/indicators", get(list))
+        .route("/api/v1/indicators/{id}", get(one))
+        .route("/indicator/{id}/{chart}", get(chart_file))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Params {
+    pub area: Option<String>,
+    pub breakdown: Option<usize>,
+}
+
+fn problem(status: StatusCode, message: impl Into<String>) -> Response {
+    #[derive(Serialize)]
+    struct Problem {
+        status: u16,
+        error: String,
+    }
+    let body = Problem {
+        status: status.as_u16(),
+        error: message.into(),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+fn dataset(view: &View) -> Result<&Arc<Dataset>, Response> {
+    if let Some(missing) = &view.missing {
+        return Err(problem(StatusCode::NOT_FOUND, missing.clone()));
+    }
+    view.dataset.as_ref().ok_or_else(|| {
+        problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No data edition has been published yet.",
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct EditionJson<'a> {
+    id: i64,
+    label: &'a str,
+    illustrative: bool,
+    published_at: Option<&'a str>,
+}
+
+fn edition_json(d: &Dataset) -> EditionJson<'_> {
+    EditionJson {
+        id: d.edition.id,
+        label: &d.edition.label,
+        illustrative: d.edition.illustrative,
+        published_at: d.edition.published_at.as_deref(),
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: &'a str,
+    title: &'a str,
+    priority: Option<&'a str>,
+    life_course: Option<crate::domain::LifeCourse>,
+    unit: Option<&'a str>,
+    polarity: Option<crate::domain::Polarity>,
+    periods: Vec<&'a str>,
+    breakdowns: Vec<String>,
+    href: String,
+}
+
+fn summary(ind: &IndicatorData) -> Summary<'_> {
+    Summary {
+        id: &ind.id,
+        title: ind.title(),
+        priority: ind.meta.as_ref().map(|m| m.group.as_str()),
+        life_course: ind.meta.as_ref().map(|m| m.life_course),
+        unit: ind.meta.as_ref().map(|m| m.unit.as_str()),
+        polarity: ind.meta.as_ref().map(|m| m.polarity),
+        periods: ind.periods.iter().map(|p| p.label.as_str()).collect(),
+        breakdowns: ind.breakdowns.iter().map(|b| b.label()).collect(),
+        href: format!("/api/v1/indicators/{}", ind.id),
+    }
+}
+
+async fn list(Extension(view): Extension<View>) -> Response {
+    let d = match dataset(&view) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    #[derive(Serialize)]
+    struct List<'a> {
+        edition: EditionJson<'a>,
+        indicators: Vec<Summary<'a>>,
+    }
+    axum::Json(List {
+        edition: edition_json(d),
+        indicators: d.indicators.iter().map(summary).collect(),
+    })
+    .into_response()
+}
+
+/// What one indicator request resolves to.
+pub struct Selection<'a> {
+    pub indicator: &'a IndicatorData,
+    pub breakdown: usize,
+    pub area: String,
+    pub region: String,
+    pub nation: String,
+}
+
+/// Resolves the indicator, breakdown and area of a request; the region is
+/// the area's own (from the gazetteer) or else the site's.
+pub fn select<'a>(
+    d: &'a Dataset,
+    site: &Site,
+    id: &str,
+    params: &Params,
+) -> Result<Selection<'a>, String> {
+    let indicator = d
+        .indicator(id)
+        .ok_or_else(|| format!("There is no indicator {id} in edition {}.", d.edition.id))?;
+    let breakdown = params.breakdown.unwrap_or(0);
+    if breakdown >= indicator.breakdowns.len().max(1) {
+        return Err(format!(
+            "breakdown {breakdown} does not exist: this indicator has {} (0 to {})",
+            indicator.breakdowns.len(),
+            indicator.breakdowns.len().saturating_sub(1)
+        ));
+    }
+    let area = params
+        .area
+        .clone()
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| site.home.code.clone());
+    let region = crate::areas::Gazetteer::shared()
+        .get(&area)
+        .and_then(|a| a.parent.clone())
+        .filter(|p| *p != site.nation.code)
+        .unwrap_or_else(|| site.region.code.clone());
+    Ok(Selection {
+        indicator,
+        breakdown,
+        area,
+        region,
+        nation: site.nation.code.clone(),
+    })
+}
+
+impl Selection<'_> {
+    pub fn rows(&self) -> Vec<ComparisonRow> {
+        self.indicator
+            .comparison_rows(self.breakdown, &self.area, &self.region, &self.nation)
+    }
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Extension(view): Extension<View>,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> Response {
+    let d = match dataset(&view) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let (id, csv) = match id.strip_suffix(".csv") {
+        Some(id) => (id.to_owned(), true),
+        None => (id, false),
+    };
+    let sel = match select(d, &state.site, &id, &params) {
+        Ok(s) => s,
+        Err(e) => return problem(StatusCode::NOT_FOUND, e),
+    };
+    let rows = sel.rows();
+    if csv {
+        return csv_response(&sel, d, &rows);
+    }
+    #[derive(Serialize)]
+    struct One<'a> {
+        edition: EditionJson<'a>,
+        indicator: Summary<'a>,
+        definition: Option<&'a str>,
+        breakdown: String,
+        area: &'a str,
+        region: &'a str,
+        nation: &'a str,
+        recent_trend: Option<&'static str>,
+        rows: Vec<ComparisonRow>,
+    }
+    let trend = sel
+        .indicator
+        .series(sel.breakdown, &sel.area)
+        .and_then(|s| s.trend)
+        .map(|t| t.label());
+    axum::Json(One {
+        edition: edition_json(d),
+        indicator: summary(sel.indicator),
+        definition: sel.indicator.meta.as_ref().map(|m| m.description.as_str()),
+        breakdown: sel
+            .indicator
+            .breakdowns
+            .get(sel.breakdown)
+            .map(|b| b.label())
+            .unwrap_or_default(),
+        area: &sel.area,
+        region: &sel.region,
+        nation: &sel.nation,
+        recent_trend: trend,
+        rows,
+    })
+    .into_response()
+}
+
+/// The CSV's header, in the order of the page's table.
+pub const CSV_COLUMNS: [&str; 13] = [
+    "period",
+    "area_code",
+    "area_name",
+    "value",
+    "lower_95",
+    "upper_95",
+    "region_value",
+    "nation_value",
+    "compared_region",
+    "compared_nation",
+    "count",
+    "denominator",
+    "value_note",
+];
+
+fn csv_response(sel: &Selection, d: &Dataset, rows: &[ComparisonRow]) -> Response {
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(CSV_COLUMNS);
+    for r in rows {
+        let _ = out.write_record([
+            r.period.clone(),
+            r.area_code.clone(),
+            r.area_name.clone(),
+            num(r.value),
+            num(r.lower_95),
+            num(r.upper_95),
+            num(r.region_value),
+            num(r.nation_value),
+            r.compared_region.to_owned(),
+            r.compared_nation.to_owned(),
+            num(r.count),
+            num(r.denominator),
+            r.value_note.clone().unwrap_or_default(),
+        ]);
+    }
+    let body = out.into_inner().unwrap_or_default();
+    let name = format!(
+        "{}-{}-edition-{}.csv",
+        sel.indicator.id, sel.area, d.edition.id
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `/indicator/{id}/trend.svg` and `/indicator/{id}/compare.svg`.
+async fn chart_file(
+    State(state): State<AppState>,
+    Extension(view): Extension<View>,
+    Path((id, chart)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> Response {
+    let d = match dataset(&view) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let sel = match select(d, &state.site, &id, &params) {
+        Ok(s) => s,
+        Err(e) => return problem(StatusCode::NOT_FOUND, e),
+    };
+    let svg = match chart.as_str() {
+        "trend.svg" => trend_chart(&sel, d),
+        "compare.svg" => compare_chart(&sel, d, &state.site),
+        _ => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "charts are trend.svg and compare.svg",
+            );
+        }
+    };
+    // A standalone file needs the namespace plotters already writes, and
+    // its title for viewers that show one.
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        svg,
+    )
+        .into_response()
+}
+
+fn name_of(d: &Dataset, code: &str) -> String {
+    d.area_names
+        .get(code)
+        .cloned()
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// The indicator page's trend chart.
+pub fn trend_chart(sel: &Selection, d: &Dataset) -> String {
+    let ind = sel.indicator;
+    let line = |code: &str, role| {
+        ind.series(sel.breakdown, code).map(|s| charts::Line {
+            name: name_of(d, code),
+            role,
+            points: s
+                .points
+                .iter()
+                .filter_map(|p| {
+                    let ci = p.lower_95.zip(p.upper_95);
+                    p.value.map(|v| (p.period, v, ci))
+                })
+                .collect(),
+        })
+    };
+    let lines: Vec<charts::Line> = [
+        line(&sel.nation, charts::Role::Nation),
+        line(&sel.region, charts::Role::Region),
+        line(&sel.area, charts::Role::Home),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let periods: Vec<String> = ind.periods.iter().map(|p| p.label.clone()).collect();
+    let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
+    charts::trend(&format!("{}: trend", ind.title()), &periods, &lines, unit)
+}
+
+/// The bars of the compare-areas chart: the region's upper-tier areas with
+/// a value in the area's latest period, highest first.
+pub fn compare_bars(
+    sel: &Selection,
+    d: &Dataset,
+    site: &Site,
+) -> (Option<usize>, Vec<charts::Bar>) {
+    let ind = sel.indicator;
+    let Some(period) = ind
+        .series(sel.breakdown, &sel.area)
+        .and_then(|s| s.latest())
+        .map(|p| p.period)
+    else {
+        return (None, Vec::new());
+    };
+    let gazetteer = crate::areas::Gazetteer::shared();
+    let mut bars: Vec<charts::Bar> = gazetteer
+        .upper_tier_in(&sel.region)
+        .filter_map(|a| {
+            let p = ind.series(sel.breakdown, &a.code)?.at(period)?;
+            Some(charts::Bar {
+                name: name_of(d, &a.code),
+                value: p.value?,
+                ci: p.lower_95.zip(p.upper_95),
+                judgement: ind.judged(p).1,
+                highlight: a.code == sel.area,
+            })
+        })
+        .collect();
+    bars.sort_by(|a, b| b.value.total_cmp(&a.value));
+    let _ = site;
+    (Some(period), bars)
+}
+
+pub fn compare_chart(sel: &Selection, d: &Dataset, site: &Site) -> String {
+    let ind = sel.indicator;
+    let (period, bars) = compare_bars(sel, d, site);
+    let benchmark = period.and_then(|p| ind.series(sel.breakdown, &sel.nation)?.at(p)?.value);
+    let nation_name = name_of(d, &sel.nation);
+    let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
+    charts::compare(
+        &format!("{}: areas compared", ind.title()),
+        &bars,
+        benchmark.map(|b| (nation_name.as_str(), b)),
+        unit,
+    )
+}

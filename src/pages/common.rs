@@ -1,0 +1,262 @@
+//! What several pages share: the request's view, links that keep the
+//! edition and area, number formatting, judgement badges, chart figures and
+//! the edition selector.
+
+use crate::app::{Site, use_site};
+use crate::dataset::{Dataset, IndicatorData, Point};
+use crate::editions::View;
+use crate::stats::compare::{Judgement, Tone};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// The edition (and the one before it) this request shows, resolved by the
+/// server before rendering.
+pub fn use_view() -> View {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<View>().cloned())
+        .unwrap_or_else(|| View {
+            dataset: None,
+            previous: None,
+            choices: Arc::new(Vec::new()),
+            pinned: false,
+            missing: None,
+        })
+}
+
+/// The `area` query value when it names an upper-tier area of the region
+/// (or the home area); otherwise the home area.
+pub fn use_area() -> String {
+    let site = use_site();
+    let requested = use_context::<http::request::Parts>()
+        .and_then(|p| crate::server::query_param(&p.uri, "area"))
+        .unwrap_or_default();
+    if is_choosable(&site, &requested) {
+        requested
+    } else {
+        site.home.code.clone()
+    }
+}
+
+/// Areas a reader may focus on: the region's upper-tier areas.
+pub fn is_choosable(site: &Site, code: &str) -> bool {
+    code == site.home.code
+        || crate::areas::Gazetteer::shared()
+            .upper_tier_in(&site.region.code)
+            .any(|a| a.code == code)
+}
+
+/// A link to `path` that keeps the edition (when the reader chose one) and
+/// the area (when it is not the home area), so links in a board paper
+/// reproduce what the paper shows.
+pub fn href(path: &str, view: &View, area: &str, site: &Site) -> String {
+    let mut params = Vec::new();
+    if view.pinned
+        && let Some(d) = &view.dataset
+    {
+        params.push(format!("edition={}", d.edition.id));
+    }
+    if area != site.home.code {
+        params.push(format!("area={area}"));
+    }
+    if params.is_empty() {
+        path.to_owned()
+    } else {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}{}", params.join("&"))
+    }
+}
+
+/// A number as the dashboard shows it: one decimal place (none for counts),
+/// thousands separated.
+pub fn number(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Decimal places for an indicator's values.
+pub fn decimals(ind: &IndicatorData) -> usize {
+    match ind.meta.as_ref().map(|m| m.value_type) {
+        Some(crate::domain::ValueType::Count) => 0,
+        _ => 1,
+    }
+}
+
+/// "307.4" or "307.4%"; "Suppressed" or "No data" when there is no value.
+pub fn value_text(ind: &IndicatorData, p: Option<&Point>) -> String {
+    match p {
+        Some(Point { value: Some(v), .. }) => {
+            let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
+            let n = number(*v, decimals(ind));
+            if unit == "%" { format!("{n}%") } else { n }
+        }
+        Some(Point { note: Some(_), .. }) => "Suppressed".to_owned(),
+        _ => "No data".to_owned(),
+    }
+}
+
+/// "(95% CI 280.1 to 336.2)", or empty without limits.
+pub fn interval_text(ind: &IndicatorData, p: &Point) -> String {
+    match (p.lower_95, p.upper_95) {
+        (Some(l), Some(u)) => format!(
+            "95% CI {} to {}",
+            number(l, decimals(ind)),
+            number(u, decimals(ind))
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The unit as a phrase after a value: "per 100,000", "years"; empty for %.
+pub fn unit_text(ind: &IndicatorData) -> String {
+    match ind.meta.as_ref().map(|m| m.unit.as_str()) {
+        Some("%") | None => String::new(),
+        Some(u) => u.to_owned(),
+    }
+}
+
+pub fn tone_class(j: Judgement) -> &'static str {
+    match j {
+        Judgement::Higher => "tag tag--higher",
+        Judgement::Lower => "tag tag--lower",
+        _ => match j.tone() {
+            Tone::Better => "tag tag--better",
+            Tone::Similar => "tag tag--similar",
+            Tone::Worse => "tag tag--worse",
+            _ => "tag tag--none",
+        },
+    }
+}
+
+/// A judgement as a coloured tag that also says it in words.
+#[component]
+pub fn JudgementTag(judgement: Judgement) -> impl IntoView {
+    view! { <strong class=tone_class(judgement)>{judgement.label()}</strong> }
+}
+
+/// A chart with its caption, screen-reader summary, data table and
+/// downloads; the SVG itself is hidden from assistive technology.
+#[component]
+pub fn ChartFigure(
+    id: String,
+    caption: String,
+    summary: String,
+    svg: String,
+    #[prop(optional)] downloads: Vec<(String, String)>,
+    children: Children,
+) -> impl IntoView {
+    let summary_id = format!("{id}-summary");
+    let described_by = summary_id.clone();
+    view! {
+        <figure class="figure" id=id aria-describedby=described_by>
+            <figcaption class="figure__caption">{caption}</figcaption>
+            <p class="figure__summary" id=summary_id>{summary}</p>
+            <div class="figure__chart" inner_html=svg></div>
+            {(!downloads.is_empty()).then(|| view! {
+                <ul class="downloads">
+                    {downloads.into_iter().map(|(label, url)| view! {
+                        <li><a class="link" href=url download="">{label}</a></li>
+                    }).collect_view()}
+                </ul>
+            })}
+            <details class="figure__data" open>
+                <summary>"Data for this chart"</summary>
+                {children()}
+            </details>
+        </figure>
+    }
+}
+
+/// The edition selector: an ordinary GET form, so it works without
+/// JavaScript and the chosen edition ends up in the URL.
+#[component]
+pub fn EditionSelector(path: String) -> impl IntoView {
+    let view = use_view();
+    let area = use_area();
+    let site = use_site();
+    let current = view.dataset.as_ref().map(|d| d.edition.id);
+    let choices = view.choices.clone();
+    (choices.len() > 1).then(|| {
+        view! {
+            <form class="edition-form no-print" method="get" action=path>
+                <label class="label" for="edition">"Edition"</label>
+                <select class="select" id="edition" name="edition">
+                    {choices.iter().map(|e| {
+                        let label = match (&e.published_at, e.is_published) {
+                            (_, true) => format!("{} (current)", e.label),
+                            (Some(at), false) => format!("{} (published {})", e.label, day(at)),
+                            _ => e.label.clone(),
+                        };
+                        view! { <option value=e.id.to_string() selected=Some(e.id) == current>{label}</option> }
+                    }).collect_view()}
+                </select>
+                {(area != site.home.code).then(|| view! { <input type="hidden" name="area" value=area.clone() /> })}
+                <button class="button button--secondary" type="submit">"Show edition"</button>
+            </form>
+        }
+    })
+}
+
+/// "2026-11-23" from a stored RFC 3339 time.
+pub fn day(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+/// Shown instead of a page's content when the request named an edition
+/// that is not public, or nothing is published.
+#[component]
+pub fn NoData() -> impl IntoView {
+    let view = use_view();
+    if let (Some(_), Some(res)) = (&view.missing, use_context::<leptos_axum::ResponseOptions>()) {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let message = view
+        .missing
+        .clone()
+        .unwrap_or_else(|| "No data edition has been published yet.".to_owned());
+    view! {
+        <div class="notice" role="note">
+            <p>{message}</p>
+            <p><a class="link" href="/">"Go to the current edition"</a></p>
+        </div>
+    }
+}
+
+/// The dataset, or `None` (pages then render `NoData`).
+pub fn dataset(view: &View) -> Option<Arc<Dataset>> {
+    view.missing
+        .is_none()
+        .then(|| view.dataset.clone())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_group_thousands_and_round() {
+        assert_eq!(number(1234567.891, 1), "1,234,567.9");
+        assert_eq!(number(307.449, 1), "307.4");
+        assert_eq!(number(999.96, 1), "1,000.0");
+        assert_eq!(number(-0.04, 1), "0.0");
+        assert_eq!(number(-12.5, 0), "-12");
+        assert_eq!(number(12.0, 0), "12");
+    }
+}

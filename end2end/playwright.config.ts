@@ -7,6 +7,8 @@ import { join } from "node:path";
 // of its own so it never collides with `make run`.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// A second server holding the real Fingertips extract (scripts/e2e-real-server).
+export const realPort = port + 1;
 
 export default defineConfig({
   testDir: "./tests",
@@ -34,7 +36,7 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  webServer: {
+  webServer: [{
     command: "../target/release/hwb-outcomes serve",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -47,5 +49,17 @@ export default defineConfig({
       HWB_DATA_DIR: mkdtempSync(join(tmpdir(), "hwb-e2e-")),
       RUST_LOG: "warn",
     },
-  },
+  }, {
+    command: "../scripts/e2e-real-server",
+    url: `http://127.0.0.1:${realPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${realPort}`,
+      LEPTOS_SITE_ROOT: "../target/site",
+      RUST_LOG: "warn",
+    },
+  }],
 });

@@ -317,10 +317,7 @@ async fn chart_file(
 }
 
 fn name_of(d: &Dataset, code: &str) -> String {
-    d.area_names
-        .get(code)
-        .cloned()
-        .unwrap_or_else(|| code.to_owned())
+    d.area_name(code)
 }
 
 /// The indicator page's trend chart.
@@ -368,17 +365,17 @@ pub fn compare_bars(
     else {
         return (None, Vec::new());
     };
-    let gazetteer = crate::areas::Gazetteer::shared();
-    let mut bars: Vec<charts::Bar> = gazetteer
-        .upper_tier_in(&sel.region)
-        .filter_map(|a| {
-            let p = ind.series(sel.breakdown, &a.code)?.at(period)?;
+    let mut bars: Vec<charts::Bar> = d
+        .children_of(&sel.region)
+        .into_iter()
+        .filter_map(|code| {
+            let p = ind.series(sel.breakdown, &code)?.at(period)?;
             Some(charts::Bar {
-                name: name_of(d, &a.code),
+                name: name_of(d, &code),
                 value: p.value?,
                 ci: p.lower_95.zip(p.upper_95),
                 judgement: ind.judged(p).1,
-                highlight: a.code == sel.area,
+                highlight: code == sel.area,
             })
         })
         .collect();

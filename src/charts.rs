@@ -93,14 +93,10 @@ fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((if lo == 0.0 { 0.0 } else { lo - pad }, hi + pad))
 }
 
+/// Axis and bar labels: the table's one decimal place (none in the
+/// thousands, where axis ticks are whole).
 fn short(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 || v == 0.0 {
-        format!("{v:.1}").trim_end_matches(".0").to_owned()
-    } else {
-        format!("{v:.2}")
-    }
+    crate::numbers::number(v, if v.abs() >= 1000.0 { 0 } else { 1 })
 }
 
 /// The large trend chart: the area with its 95% interval, the region and
@@ -487,7 +483,8 @@ mod tests {
             "{svg:.200}"
         );
         assert!(svg.contains("viewBox=\"0 0 760 360\""));
-        assert!(!svg.contains(" width=\"760\""), "fixed size removed");
+        let open_tag = &svg[..svg.find('>').unwrap()];
+        assert!(!open_tag.contains(" width="), "fixed size removed: {open_tag}");
         assert!(!svg.contains("style="), "CSP forbids inline styles");
         assert!(svg.contains(">2022<") && svg.contains(">Halton<"));
         let bars = [Bar {
@@ -498,7 +495,7 @@ mod tests {
             highlight: true,
         }];
         let svg = compare("c", &bars, Some(("England", 4.5)), "%");
-        assert!(svg.contains("5.00 (worse)"), "judgement in words: {svg}");
+        assert!(svg.contains("5.0 (worse)"), "judgement in words: {svg}");
         assert!(svg.contains("A &amp; B"));
         assert!(sparkline(&[Some(1.0), None, Some(2.0)]).contains("<circle"));
         assert!(trend("t", &[], &[], "%").contains("No values to chart"));

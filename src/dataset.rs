@@ -153,9 +153,40 @@ pub struct Dataset {
     by_id: FxHashMap<String, usize>,
     /// Area names as the data gave them.
     pub area_names: BTreeMap<String, String>,
+    /// Each area's parent code as the data gave it.
+    parents: BTreeMap<String, String>,
 }
 
 impl Dataset {
+    /// An area's name: the name the data gave, except that the nation and
+    /// regions take the gazetteer's (so "North West", as the site names its
+    /// benchmarks, not "North West region"); else the code.
+    pub fn area_name(&self, code: &str) -> String {
+        let gazetteer = crate::areas::Gazetteer::shared()
+            .get(code)
+            .filter(|a| a.kind != crate::areas::AreaKind::UpperTier);
+        gazetteer
+            .map(|a| a.name.clone())
+            .or_else(|| self.area_names.get(code).cloned())
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// The areas whose parent is `parent`, by the data's parent codes or the
+    /// gazetteer (so areas an old extract holds under retired codes, such as
+    /// Cumbria, still appear with their region).
+    pub fn children_of(&self, parent: &str) -> Vec<String> {
+        let mut codes: Vec<String> = crate::areas::Gazetteer::shared()
+            .upper_tier_in(parent)
+            .map(|a| a.code.clone())
+            .collect();
+        for (code, p) in &self.parents {
+            if p == parent && !codes.contains(code) {
+                codes.push(code.clone());
+            }
+        }
+        codes
+    }
+
     pub fn indicator(&self, id: &str) -> Option<&IndicatorData> {
         self.by_id.get(id).map(|&i| &self.indicators[i])
     }
@@ -167,6 +198,7 @@ impl Dataset {
             indicators: Vec::new(),
             by_id: FxHashMap::default(),
             area_names: BTreeMap::new(),
+            parents: BTreeMap::new(),
         }
     }
 
@@ -175,6 +207,7 @@ impl Dataset {
         let rows = Rows::read(df)?;
         let mut builders: BTreeMap<String, Builder> = BTreeMap::new();
         let mut area_names = BTreeMap::new();
+        let mut parents = BTreeMap::new();
         for i in 0..df.height() {
             let id = rows.indicator.get(i).unwrap_or_default();
             let b = builders.entry(id.to_owned()).or_insert_with(|| Builder {
@@ -187,6 +220,11 @@ impl Dataset {
                 && !area_names.contains_key(code)
             {
                 area_names.insert(code.to_owned(), name.to_owned());
+            }
+            if let Some(parent) = rows.parent.get(i).filter(|p| !p.is_empty())
+                && !parents.contains_key(code)
+            {
+                parents.insert(code.to_owned(), parent.to_owned());
             }
         }
         let order = |id: &str| {
@@ -210,6 +248,7 @@ impl Dataset {
             indicators,
             by_id,
             area_names,
+            parents,
         })
     }
 }
@@ -321,6 +360,7 @@ struct Rows<'a> {
     name: &'a StringChunked,
     area: &'a StringChunked,
     area_name: &'a StringChunked,
+    parent: &'a StringChunked,
     sex: &'a StringChunked,
     age: &'a StringChunked,
     category_type: &'a StringChunked,
@@ -349,6 +389,7 @@ impl<'a> Rows<'a> {
             name: s(col::INDICATOR_NAME)?,
             area: s(col::AREA_CODE)?,
             area_name: s(col::AREA_NAME)?,
+            parent: s(col::PARENT_CODE)?,
             sex: s(col::SEX)?,
             age: s(col::AGE)?,
             category_type: s(col::CATEGORY_TYPE)?,

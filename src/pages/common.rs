@@ -9,6 +9,8 @@ use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
 use std::sync::Arc;
 
+pub use crate::numbers::number;
+
 /// The edition (and the one before it) this request shows, resolved by the
 /// server before rendering.
 pub fn use_view() -> View {
@@ -63,30 +65,6 @@ pub fn href(path: &str, view: &View, area: &str, site: &Site) -> String {
     } else {
         let sep = if path.contains('?') { '&' } else { '?' };
         format!("{path}{sep}{}", params.join("&"))
-    }
-}
-
-/// A number as the dashboard shows it: one decimal place (none for counts),
-/// thousands separated.
-pub fn number(v: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
     }
 }
 
@@ -244,19 +222,4 @@ pub fn dataset(view: &View) -> Option<Arc<Dataset>> {
         .is_none()
         .then(|| view.dataset.clone())
         .flatten()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_group_thousands_and_round() {
-        assert_eq!(number(1234567.891, 1), "1,234,567.9");
-        assert_eq!(number(307.449, 1), "307.4");
-        assert_eq!(number(999.96, 1), "1,000.0");
-        assert_eq!(number(-0.04, 1), "0.0");
-        assert_eq!(number(-12.5, 0), "-12");
-        assert_eq!(number(12.0, 0), "12");
-    }
 }

@@ -107,11 +107,7 @@ pub fn HomePage() -> impl IntoView {
         .into_any();
     };
     let area = use_area();
-    let area_name = d
-        .area_names
-        .get(&area)
-        .cloned()
-        .unwrap_or_else(|| area.clone());
+    let area_name = d.area_name(&area);
     let previous = view.previous.as_deref();
     let cards: Vec<PrioritySummary> = Priority::ALL
         .into_iter()

@@ -46,12 +46,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
     let site = use_site();
     let view = use_view();
     let ind = sel.indicator;
-    let name = |code: &str| {
-        d.area_names
-            .get(code)
-            .cloned()
-            .unwrap_or_else(|| code.to_owned())
-    };
+    let name = |code: &str| d.area_name(code);
     let (area_name, region_name, nation_name) =
         (name(&sel.area), name(&sel.region), name(&sel.nation));
     let title = ind.title().to_owned();
@@ -401,7 +396,7 @@ fn spine_row(d: &Dataset, sel: &Selection<'_>, period: usize) -> Option<impl Int
         judgement: ind.judged(p).1,
     };
     let f = |v: f64| number(v, decimals(ind));
-    let name = d.area_names.get(&sel.area).cloned().unwrap_or_default();
+    let name = d.area_name(&sel.area);
     let summary = format!(
         "{name} {} in {}. Across {} upper-tier areas in England the lowest is {}, the middle half runs from {} to {}, and the highest is {}{}.",
         f(value),

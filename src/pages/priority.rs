@@ -37,11 +37,7 @@ fn PriorityView(priority: Priority) -> impl IntoView {
     let Some(d) = dataset(&view) else {
         return view! { {heading} <NoData /> }.into_any();
     };
-    let area_name = d
-        .area_names
-        .get(&area)
-        .cloned()
-        .unwrap_or_else(|| area.clone());
+    let area_name = d.area_name(&area);
     let (region, nation) = (&site.region, &site.nation);
     // Worst first: by the comparison with the nation, then the region.
     let mut rows: Vec<&IndicatorData> = d

@@ -8,6 +8,8 @@
 //!   ingest PATH DATA_DIR   read, validate, build the frame, store the upload
 //!   analyse PATH           computed limits, comparisons and trends on the
 //!                          ingested frame (issue 4's statistics benchmark)
+//!   publish PATH DATA_DIR  ingest, build an analysed edition and publish it
+//!                          (the national-scale store of scripts/bench-pages)
 //! Each mode prints one JSON line with seconds and peak RSS (VmHWM).
 
 use hwb_outcomes::areas::Gazetteer;
@@ -207,6 +209,43 @@ fn ingest(path: &str, data_dir: &str) {
     );
 }
 
+fn publish(path: &str, data_dir: &str) {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let ctx = national_context(&catalogue, &gazetteer);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt
+        .block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
+            data_dir,
+        )))
+        .unwrap();
+    let start = Instant::now();
+    let bytes = std::fs::read(path).unwrap();
+    let mut frame = ingest::read("national.csv", &bytes, None, &ctx)
+        .frame
+        .unwrap();
+    let edition = rt
+        .block_on(async {
+            let upload = store
+                .add_upload("national.csv", &bytes, "fingertips", &mut frame, "bench")
+                .await?;
+            let derived =
+                |df| hwb_outcomes::analysis::analyse(df, &catalogue, &gazetteer, "E92000001");
+            let e = store
+                .create_edition("National benchmark", &[upload.id], false, "bench", derived)
+                .await?;
+            store.publish(e.id, "bench").await
+        })
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{{\"mode\":\"publish\",\"rows\":{},\"seconds\":{secs:.3}}}",
+        edition.rows
+    );
+}
+
 fn analyse(path: &str) {
     let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
     let ctx = national_context(&catalogue, &gazetteer);
@@ -246,9 +285,10 @@ fn main() {
         Some("polars") => polars(&args[2]),
         Some("ingest") => ingest(&args[2], &args[3]),
         Some("analyse") => analyse(&args[2]),
+        Some("publish") => publish(&args[2], &args[3]),
         _ => {
             eprintln!(
-                "usage: bench_ingest generate PATH | polars PATH | ingest PATH DATA_DIR | analyse PATH"
+                "usage: bench_ingest generate PATH | polars PATH | ingest PATH DATA_DIR | analyse PATH | publish PATH DATA_DIR"
             );
             std::process::exit(2);
         }

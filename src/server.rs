@@ -112,6 +112,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             state.clone(),
             resolve_view,
         ))
+        .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
@@ -186,6 +187,36 @@ async fn resolve_view(
         req.extensions_mut().insert(view);
     }
     next.run(req).await
+}
+
+/// Renders pages whole before sending them, and says how long that took in
+/// a `Server-Timing` header (shown by browsers' developer tools; read by
+/// `scripts/bench-pages`). Pages are small and render synchronously, so
+/// nothing is gained by streaming them, and a whole body gets a
+/// Content-Length and compresses in one piece.
+async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !is_html {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "page failed while rendering");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        parts.headers.insert("server-timing", v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// One query parameter, percent-decoded; `None` when absent or the query

@@ -41,15 +41,15 @@ fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn dataset(view: &View) -> Result<&Arc<Dataset>, Response> {
+fn dataset(view: &View) -> Result<&Arc<Dataset>, Box<Response>> {
     if let Some(missing) = &view.missing {
-        return Err(problem(StatusCode::NOT_FOUND, missing.clone()));
+        return Err(Box::new(problem(StatusCode::NOT_FOUND, missing.clone())));
     }
     view.dataset.as_ref().ok_or_else(|| {
-        problem(
+        Box::new(problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "No data edition has been published yet.",
-        )
+        ))
     })
 }
 
@@ -100,7 +100,7 @@ fn summary(ind: &IndicatorData) -> Summary<'_> {
 async fn list(Extension(view): Extension<View>) -> Response {
     let d = match dataset(&view) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     #[derive(Serialize)]
     struct List<'a> {
@@ -176,7 +176,7 @@ async fn one(
 ) -> Response {
     let d = match dataset(&view) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (id, csv) = match id.strip_suffix(".csv") {
         Some(id) => (id.to_owned(), true),
@@ -291,7 +291,7 @@ async fn chart_file(
 ) -> Response {
     let d = match dataset(&view) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let sel = match select(d, &state.site, &id, &params) {
         Ok(s) => s,

@@ -424,13 +424,16 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// A row of a series before periods are ordered: label, point, trend.
+type Pending = (String, Point, Option<Trend>);
+
 #[derive(Default)]
 struct Builder {
     name: String,
     periods: FxHashMap<String, (Option<i32>, Option<i32>)>,
     breakdowns: FxHashMap<Breakdown, usize>,
     /// (breakdown, area) → (period label, point, trend)
-    series: FxHashMap<(usize, String), Vec<(String, Point, Option<Trend>)>>,
+    series: FxHashMap<(usize, String), Vec<Pending>>,
 }
 
 impl Builder {
@@ -592,6 +595,108 @@ mod tests {
             category_type: if cat.is_empty() { "" } else { "Deprivation" }.into(),
             category: cat.into(),
         }
+    }
+
+    fn edition(id: i64) -> Edition {
+        Edition {
+            id,
+            label: format!("edition {id}"),
+            base_id: None,
+            rows: 0,
+            illustrative: false,
+            created_at: String::new(),
+            created_by: String::new(),
+            published_at: None,
+            is_published: false,
+        }
+    }
+
+    #[test]
+    fn changes_between_editions_are_new_periods_revisions_and_rejudgements() {
+        let gazetteer = crate::areas::Gazetteer::bundled();
+        let (region, nation) = (
+            gazetteer.get("E12000002").unwrap(),
+            gazetteer.get("E92000001").unwrap(),
+        );
+        let catalogue = Catalogue::bundled();
+        let now = crate::demo::frame(region, nation).unwrap();
+        let current = Dataset::build(edition(2), &now, &catalogue).unwrap();
+        let halton = "E06000006";
+        let latest = |id: &str| {
+            let ind = current.indicator(id).unwrap();
+            ind.period_label(ind.series(0, halton).unwrap().latest().unwrap().period)
+                .to_owned()
+        };
+        // The previous edition: school readiness without its latest period,
+        // and Halton's latest smoking figure different and judged otherwise.
+        let (drop_period, smoking_period) = (latest("90631"), latest("92443"));
+        let ids = now.column("indicator_id").unwrap().str().unwrap();
+        let periods = now.column("period").unwrap().str().unwrap();
+        let areas = now.column("area_code").unwrap().str().unwrap();
+        let keep: BooleanChunked = ids
+            .iter()
+            .zip(periods.iter())
+            .map(|(i, p)| Some(!(i == Some("90631") && p == Some(drop_period.as_str()))))
+            .collect();
+        let revise = |i: usize| {
+            ids.get(i) == Some("92443")
+                && areas.get(i) == Some(halton)
+                && periods.get(i) == Some(smoking_period.as_str())
+        };
+        let values: Vec<Option<f64>> = (0..now.height())
+            .map(|i| {
+                let v = now.column("value").unwrap().f64().unwrap().get(i);
+                if revise(i) { v.map(|v| v + 1.0) } else { v }
+            })
+            .collect();
+        let judged = |i: usize, col: &str| {
+            let v = now
+                .column(col)
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(i)
+                .map(str::to_owned);
+            if revise(i) {
+                Some("Not compared".to_owned())
+            } else {
+                v
+            }
+        };
+        let national: Vec<Option<String>> = (0..now.height())
+            .map(|i| judged(i, analysis::COMPARED_NATIONAL))
+            .collect();
+        let mut before = now.clone();
+        before
+            .with_column(Column::new("value".into(), values))
+            .unwrap();
+        before
+            .with_column(Column::new(analysis::COMPARED_NATIONAL.into(), national))
+            .unwrap();
+        let before = before.filter(&keep).unwrap();
+        let previous = Dataset::build(edition(1), &before, &catalogue).unwrap();
+
+        let school = current.indicator("90631").unwrap();
+        assert_eq!(
+            change(school, &previous, halton),
+            (Change::NewPeriod, false)
+        );
+        let smoking = current.indicator("92443").unwrap();
+        let (c, rejudged) = change(smoking, &previous, halton);
+        assert_eq!(c, Change::Revised);
+        assert_eq!(
+            rejudged,
+            smoking
+                .judged(smoking.series(0, halton).unwrap().latest().unwrap())
+                .1
+                != Judgement::NotCompared
+        );
+        let other = current.indicator("90366").unwrap();
+        assert_eq!(change(other, &previous, halton), (Change::Unchanged, false));
+        assert_eq!(
+            change(other, &Dataset::empty(edition(0)), halton).0,
+            Change::New
+        );
     }
 
     #[test]

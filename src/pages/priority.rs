@@ -79,7 +79,10 @@ fn PriorityView(priority: Priority) -> impl IntoView {
                 <tr class="indicator-row">
                     <th scope="row" class="table__header">
                         <a class="link" href=link>{ind.title().to_owned()}</a>
-                        <span class="hint">{format!("{breakdown}. {}", unit_text(ind))}</span>
+                        <span class="hint">{match unit_text(ind) {
+                            u if u.is_empty() => breakdown,
+                            u => format!("{breakdown}; {u}"),
+                        }}</span>
                     </th>
                     <td class="table__cell">{latest.map(|p| ind.period_label(p.period).to_owned()).unwrap_or_default()}</td>
                     <td class="table__cell table__cell--numeric">

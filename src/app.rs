@@ -4,8 +4,8 @@
 use crate::areas::Area;
 use crate::domain::Priority;
 use crate::pages::{
-    EditionBanner, HomePage, IndicatorPage, NotFound, OverviewPage, PriorityPage, SiteFooter,
-    SiteHeader,
+    AuditPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage, NotFound,
+    OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UsersPage,
 };
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
@@ -80,6 +80,11 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("priority"), ParamSegment("slug")) view=PriorityPage />
                     <Route path=(StaticSegment("indicator"), ParamSegment("id")) view=IndicatorPage />
                     <Route path=StaticSegment("overview") view=OverviewPage />
+                    <Route path=StaticSegment("login") view=LoginPage />
+                    <Route path=StaticSegment("editions") view=EditionsPage />
+                    <Route path=(StaticSegment("editions"), ParamSegment("id"), StaticSegment("publish")) view=PublishConfirmPage />
+                    <Route path=StaticSegment("audit") view=AuditPage />
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=UsersPage />
                 </Routes>
             </main>
             <SiteFooter />

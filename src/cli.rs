@@ -74,6 +74,9 @@ pub enum Command {
     /// Publish an edition (by number or exact label); publishing an earlier
     /// edition again is how to roll back.
     Publish { edition: String },
+    /// Manage the accounts of analysts and administrators.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Compute public health statistics as PHEindicatormethods does: CSV on
     /// standard input, CSV on standard output with the input columns kept
     /// and the results added. See `hwb-outcomes stats --help`.
@@ -91,6 +94,22 @@ pub enum Command {
         #[arg(long)]
         rate: bool,
     },
+}
+
+#[derive(Debug, Subcommand, PartialEq)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input (one line),
+    /// never from an argument, so it stays out of shell history and process
+    /// lists: `hwb-outcomes user add ana@example.org --role admin < file`,
+    /// or type it when asked.
+    Add {
+        email: String,
+        /// analyst (uploads and publishes) or admin (also manages users).
+        #[arg(long, value_parser = ["analyst", "admin"])]
+        role: String,
+    },
+    /// List users and their roles.
+    List,
 }
 
 const STATS_HELP: &str = "Compute public health statistics as PHEindicatormethods does: CSV on standard input, \

@@ -64,6 +64,11 @@ impl Editions {
         }
     }
 
+    /// The store behind these editions (`None` for fixed test editions).
+    pub fn store(&self) -> Option<Arc<Store>> {
+        self.store.clone()
+    }
+
     pub fn published(&self) -> Option<Arc<Dataset>> {
         self.published.read().ok().and_then(|p| p.clone())
     }

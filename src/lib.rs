@@ -21,6 +21,8 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod areas;
 #[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
 pub mod catalogue;
 #[cfg(feature = "ssr")]
 pub mod charts;
@@ -40,6 +42,8 @@ pub mod editions;
 pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+#[cfg(feature = "ssr")]
+pub mod manage;
 #[cfg(feature = "ssr")]
 pub mod numbers;
 #[cfg(feature = "ssr")]

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         } => with_config(|c| commands::ingest(c, &files, &edition, publish, &read)),
         Command::Editions => with_config(commands::editions),
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
+        Command::User(cmd) => with_config(|c| commands::user(c, &cmd)),
         Command::Stats {
             method,
             confidence,

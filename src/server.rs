@@ -108,11 +108,23 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             _,
         >(context, shell))
         .merge(crate::api::routes())
+        .merge(crate::manage::routes())
+        .route("/login", axum::routing::post(crate::auth::login))
+        .route("/logout", axum::routing::post(crate::auth::logout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::manage::load,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             resolve_view,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::resolve_user,
+        ))
         .layer(axum::middleware::from_fn(server_timing))
+        .layer(axum::middleware::from_fn(crate::auth::reject_cross_site))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
@@ -306,6 +318,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "serving http://{}",
         config.site_addr
     );
+    // The peer address is what sign-in throttling counts by.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

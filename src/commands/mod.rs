@@ -274,6 +274,73 @@ pub fn ingest(
     }
 }
 
+/// `hwb-outcomes user add|list`.
+pub fn user(config: &Config, command: &crate::cli::UserCommand) -> ExitCode {
+    use crate::cli::UserCommand;
+    use crate::store::Role;
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        UserCommand::Add { email, role } => {
+            let Some(role) = Role::parse(role) else {
+                eprintln!("hwb-outcomes: the role must be analyst or admin");
+                return ExitCode::from(2);
+            };
+            if !email.contains('@') || email.trim() != email {
+                eprintln!("hwb-outcomes: {email:?} is not an email address");
+                return ExitCode::from(2);
+            }
+            if std::io::stdin().is_terminal() {
+                eprint!(
+                    "Password for {email} (at least {} characters; it will show as you type): ",
+                    crate::auth::MIN_PASSWORD
+                );
+            }
+            let mut password = String::new();
+            if std::io::stdin().read_line(&mut password).is_err() {
+                eprintln!("hwb-outcomes: cannot read the password from standard input");
+                return ExitCode::from(2);
+            }
+            let password = password.trim_end_matches(['\r', '\n']);
+            let hash = match crate::auth::hash_password(password) {
+                Ok(h) => h,
+                Err(e) => {
+                    eprintln!("hwb-outcomes: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime().block_on(store.add_user(email, role, &hash, "hwb-outcomes user add")) {
+                Ok(u) => {
+                    println!("added {} ({})", u.email, u.role.as_str());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("hwb-outcomes: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        UserCommand::List => match runtime().block_on(store.users()) {
+            Ok(users) => {
+                for u in users {
+                    let state = if u.active { "" } else { "  (disabled)" };
+                    println!("{:<40} {}{state}", u.email, u.role.as_str());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("hwb-outcomes: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
 pub fn editions(config: &Config) -> ExitCode {
     let store = match open_store(config) {
         Ok(s) => s,

@@ -1,6 +1,7 @@
 //! Header, navigation and footer, after the GOV.UK Design System patterns.
 
 use super::common::use_view;
+use super::manage::use_user;
 use crate::app::use_site;
 use crate::domain::Priority;
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
             <div class="container header__inner">
                 <a class="header__board" href="/">{site.board_name.clone()}</a>
                 <span class="header__service">"Outcomes dashboard"</span>
+                <AccountLinks />
             </div>
         </header>
         <nav class="nav" aria-label="Priorities">
@@ -37,6 +39,27 @@ pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
             </ul>
         </nav>
     }
+}
+
+/// Sign-in link for analysts, or who is signed in with their pages and a
+/// sign-out button (a POST form: signing out changes state).
+#[component]
+fn AccountLinks() -> impl IntoView {
+    let account = match use_user() {
+        None => view! { <a class="header__link" href="/login">"Analyst sign in"</a> }.into_any(),
+        Some(u) => view! {
+            <span class="header__user">{u.email.clone()}</span>
+            <a class="header__link" href="/upload">"Upload"</a>
+            <a class="header__link" href="/editions">"Editions"</a>
+            <a class="header__link" href="/audit">"Audit"</a>
+            {(u.role == crate::store::Role::Admin).then(|| view! { <a class="header__link" href="/admin/users">"Users"</a> })}
+            <form class="header__form" method="post" action="/logout">
+                <button class="header__button" type="submit">"Sign out"</button>
+            </form>
+        }
+        .into_any(),
+    };
+    view! { <div class="header__account no-print">{account}</div> }
 }
 
 #[component]

@@ -19,6 +19,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use tokio::sync::Mutex;
 
+mod accounts;
+pub use accounts::{AuditEntry, Role, User};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store database: {0}")]

@@ -5,7 +5,8 @@ use crate::areas::Area;
 use crate::domain::Priority;
 use crate::pages::{
     AuditPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage, NotFound,
-    OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UsersPage,
+    OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UploadPage,
+    UploadResultPage, UsersPage,
 };
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
@@ -84,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("editions") view=EditionsPage />
                     <Route path=(StaticSegment("editions"), ParamSegment("id"), StaticSegment("publish")) view=PublishConfirmPage />
                     <Route path=StaticSegment("audit") view=AuditPage />
+                    <Route path=StaticSegment("upload") view=UploadPage />
+                    <Route path=(StaticSegment("upload"), ParamSegment("token")) view=UploadResultPage />
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=UsersPage />
                 </Routes>
             </main>

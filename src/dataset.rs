@@ -187,6 +187,36 @@ impl Dataset {
         codes
     }
 
+    /// Per indicator, the end of its earliest period (for the "older than
+    /// anything held" warning on upload).
+    pub fn held_from(&self) -> std::collections::HashMap<String, chrono::NaiveDate> {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+        self.indicators
+            .iter()
+            .filter_map(|ind| {
+                let days = ind.periods.iter().filter_map(|p| p.end).min()?;
+                Some((ind.id.clone(), epoch + chrono::Duration::days(days.into())))
+            })
+            .collect()
+    }
+
+    /// The point for an indicator, breakdown, area and period label.
+    pub fn find(&self, id: &str, breakdown: &Breakdown, area: &str, period: &str) -> Lookup<'_> {
+        let Some(ind) = self.indicator(id) else {
+            return Lookup::NoIndicator;
+        };
+        let Some(b) = ind.breakdowns.iter().position(|b| b == breakdown) else {
+            return Lookup::NoPeriod;
+        };
+        let Some(p) = ind.periods.iter().position(|p| p.label == period) else {
+            return Lookup::NoPeriod;
+        };
+        match ind.series(b, area).and_then(|s| s.at(p)) {
+            Some(point) => Lookup::Found(point),
+            None => Lookup::NoValue,
+        }
+    }
+
     pub fn indicator(&self, id: &str) -> Option<&IndicatorData> {
         self.by_id.get(id).map(|&i| &self.indicators[i])
     }
@@ -310,6 +340,17 @@ impl IndicatorData {
             })
             .collect()
     }
+}
+
+/// Where a row of new data falls in an edition.
+#[derive(Debug, PartialEq)]
+pub enum Lookup<'a> {
+    NoIndicator,
+    /// The indicator is held but not this period (or breakdown).
+    NoPeriod,
+    /// The period is held, but not for this area.
+    NoValue,
+    Found(&'a Point),
 }
 
 /// How one indicator's headline figure for an area moved between two

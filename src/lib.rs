@@ -49,11 +49,15 @@ pub mod numbers;
 #[cfg(feature = "ssr")]
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod preview;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod upload;
 
 /// Entry point of the browser bundle: wakes the islands on the page.
 #[cfg(feature = "hydrate")]

@@ -41,6 +41,13 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
         .extensions()
         .get::<SignedIn>()
         .is_some_and(|s| s.0.is_some());
+    if signed_in
+        && let Some(token) = path.strip_prefix("/upload/")
+        && let Some(result) = state.uploads.get(token)
+    {
+        req.extensions_mut().insert(result);
+        return next.run(req).await;
+    }
     if wanted
         && signed_in
         && let Some(store) = state.editions.store()

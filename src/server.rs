@@ -28,6 +28,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub site: Arc<Site>,
     pub editions: Arc<Editions>,
+    pub uploads: Arc<crate::upload::Uploads>,
+    pub max_body_bytes: usize,
     pub started: Instant,
 }
 
@@ -82,8 +84,11 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         leptos_options: leptos_options(config),
         site: site.clone(),
         editions: editions.clone(),
+        uploads: Arc::new(crate::upload::Uploads::default()),
+        max_body_bytes: config.max_body_bytes,
         started: Instant::now(),
     };
+    let max_body_bytes = config.max_body_bytes;
     let context = move || {
         provide_context(site.clone());
     };
@@ -109,6 +114,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         >(context, shell))
         .merge(crate::api::routes())
         .merge(crate::manage::routes())
+        .merge(crate::upload::routes())
         .route("/login", axum::routing::post(crate::auth::login))
         .route("/logout", axum::routing::post(crate::auth::logout))
         .layer(axum::middleware::from_fn_with_state(
@@ -128,6 +134,20 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // A readable page, not an empty 413, for an over-size upload.
+        .layer(axum::middleware::map_response(
+            move |res: Response| async move {
+                let html = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+                if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !html {
+                    crate::upload::too_large(max_body_bytes)
+                } else {
+                    res
+                }
+            },
+        ))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -22,8 +22,12 @@ struct Site {
 const PASSWORD: &str = "a long enough password";
 
 async fn site() -> Site {
+    site_with(&[]).await
+}
+
+async fn site_with(env: &[(&str, &str)]) -> Site {
     let dir = tempfile::tempdir().unwrap();
-    let vars: HashMap<String, String> = [
+    let mut vars: HashMap<String, String> = [
         (
             "HWB_DATA_DIR".to_owned(),
             dir.path().join("data").to_string_lossy().into_owned(),
@@ -34,6 +38,7 @@ async fn site() -> Site {
         ),
     ]
     .into();
+    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let store = Arc::new(Store::open(&config.data_dir).await.unwrap());
     hwb_outcomes::demo::install_if_empty(&store, &config)
@@ -330,4 +335,145 @@ async fn only_admins_manage_users_and_disabled_users_cannot_sign_in() {
     )
     .await;
     assert!(headers.get(header::SET_COOKIE).is_none());
+}
+
+fn multipart(files: &[(&str, &[u8])], cookie: Option<&str>) -> Request<Body> {
+    let boundary = "hwbboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut req = Request::post("/upload")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::CONTENT_LENGTH, body.len())
+        .header(header::HOST, "dashboard.example")
+        .header(header::ORIGIN, "http://dashboard.example");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+fn example() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/template-example.csv"
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn uploads_need_an_analyst_and_an_over_size_one_gets_a_readable_413() {
+    let site = site_with(&[("HWB_MAX_BODY_BYTES", "2000")]).await;
+    let (status, headers, _) = send(&site.router, multipart(&[("a.csv", b"x")], None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login");
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let big = vec![b'a'; 5000];
+    let (status, headers, body) =
+        send(&site.router, multipart(&[("big.csv", &big)], Some(&cookie))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(body.contains("The file is too large") && body.contains("dashboard is unchanged"));
+    assert_eq!(
+        site.store.uploads().await.unwrap().len(),
+        1,
+        "only the demo upload"
+    );
+    assert_eq!(published(&site), 1);
+}
+
+#[tokio::test]
+async fn a_broken_upload_shows_rows_and_columns_and_changes_nothing() {
+    let site = site().await;
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let mut broken = String::from_utf8(example()).unwrap();
+    broken.push_str("93085,Smoking status at time of delivery,E06000006,Halton,Persons,All ages,,,2024/25,abc,,,,,,,\n");
+    let (status, headers, _) = send(
+        &site.router,
+        multipart(&[("broken.csv", broken.as_bytes())], Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (status, _, body) = send(&site.router, get(&result, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("The files have errors"), "{body}");
+    let rows = broken.lines().count();
+    assert!(
+        body.contains(&format!("<td class=\"table__cell--numeric\">{rows}</td>")),
+        "the row number"
+    );
+    assert!(body.contains("not a number"));
+    let (status, _, csv) = send(
+        &site.router,
+        get(&format!("{result}/errors.csv"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("file,row,column,value,message"));
+    assert!(csv.contains(&format!("broken.csv,{rows},")));
+    assert_eq!(
+        site.store.uploads().await.unwrap().len(),
+        1,
+        "nothing stored"
+    );
+    assert_eq!(published(&site), 1);
+    // Another analyst cannot read it.
+    let admin = sign_in(&site, "admin@example.org").await;
+    let (_, _, body) = send(&site.router, get(&result, Some(&admin))).await;
+    assert!(body.contains("expired"));
+}
+
+#[tokio::test]
+async fn a_valid_upload_previews_then_becomes_a_draft_then_is_published() {
+    let site = site().await;
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let (_, headers, _) = send(
+        &site.router,
+        multipart(&[("example.csv", &example())], Some(&cookie)),
+    )
+    .await;
+    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (_, _, body) = send(&site.router, get(&result, Some(&cookie))).await;
+    assert!(body.contains("Files checked: no errors"), "{body}");
+    assert!(body.contains("id=\"preview-summary\""));
+    assert!(body.contains("values unchanged") && body.contains("revised values"));
+    assert_eq!(published(&site), 1, "checking changes nothing");
+
+    let (status, headers, _) = send(
+        &site.router,
+        post(
+            &format!("{result}/draft"),
+            "label=Board%2C+11+March+2027",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let confirm = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(confirm, "/editions/3/publish");
+    assert_eq!(published(&site), 1, "a draft is not published");
+    send(&site.router, post("/editions/3/publish", "", Some(&cookie))).await;
+    assert_eq!(published(&site), 3);
+    assert_eq!(
+        site.editions.published().unwrap().edition.label,
+        "Board, 11 March 2027"
+    );
 }

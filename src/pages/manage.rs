@@ -30,7 +30,7 @@ fn query(name: &str) -> Option<String> {
 
 /// The user if they hold `role`; otherwise sends them to sign in (or
 /// answers 403) and returns `None`.
-fn guard(role: Role) -> Result<User, AnyView> {
+pub(super) fn guard(role: Role) -> Result<User, AnyView> {
     let path = use_context::<http::request::Parts>()
         .map(|p| p.uri.to_string())
         .unwrap_or_else(|| "/".to_owned());

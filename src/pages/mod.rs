@@ -11,6 +11,7 @@ mod manage;
 mod not_found;
 mod overview;
 mod priority;
+mod upload;
 
 pub use home::HomePage;
 pub use indicator::IndicatorPage;
@@ -19,3 +20,4 @@ pub use manage::{AuditPage, EditionsPage, LoginPage, PublishConfirmPage, UsersPa
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
 pub use priority::PriorityPage;
+pub use upload::{UploadPage, UploadResultPage};

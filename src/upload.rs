@@ -1,0 +1,385 @@
+//! The analysts' upload: an ordinary multipart form post (works without
+//! JavaScript). Files are validated like the CLI's; if all are valid they
+//! are kept (immutable) and compared with the published edition; the
+//! analyst then saves a named draft edition and publishes it, or leaves it.
+//! Nothing published changes until that publish. Results are kept in
+//! memory under a random token and shown by `GET /upload/{token}`
+//! (post-redirect-get, so a refresh never uploads twice).
+
+use crate::auth::{SignedIn, require};
+use crate::ingest::report::Report;
+use crate::ingest::{self, Context};
+use crate::preview::{Preview, preview};
+use crate::server::AppState;
+use crate::store::Role;
+use axum::Router;
+use axum::extract::{Extension, Form, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Results kept for the result pages.
+const KEPT: usize = 50;
+/// Uploads one user may make in `RATE_WINDOW`.
+const RATE_LIMIT: usize = 20;
+const RATE_WINDOW: Duration = Duration::from_secs(600);
+/// Errors listed on the page; all of them are in the CSV.
+pub const LISTED: usize = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/upload", post(receive))
+        .route("/upload/{token}/errors.csv", get(errors_csv))
+        .route("/upload/{token}/draft", post(save_draft))
+}
+
+pub struct FileResult {
+    pub name: String,
+    pub size: usize,
+    pub report: Report,
+}
+
+/// What one upload found.
+pub struct UploadResult {
+    pub token: String,
+    pub by: String,
+    pub files: Vec<FileResult>,
+    /// The stored uploads, when every file was valid.
+    pub upload_ids: Vec<i64>,
+    pub preview: Option<Preview>,
+    /// The published edition it was compared with.
+    pub base: Option<(i64, String)>,
+    /// The draft edition saved from it, if any.
+    pub draft: Mutex<Option<i64>>,
+}
+
+impl UploadResult {
+    pub fn is_valid(&self) -> bool {
+        !self.upload_ids.is_empty()
+    }
+}
+
+#[derive(Default)]
+pub struct Uploads {
+    results: Mutex<Vec<Arc<UploadResult>>>,
+    recent: Mutex<Vec<(String, Instant)>>,
+}
+
+impl Uploads {
+    pub fn get(&self, token: &str) -> Option<Arc<UploadResult>> {
+        let results = self.results.lock().ok()?;
+        results.iter().find(|r| r.token == token).cloned()
+    }
+
+    fn keep(&self, result: UploadResult) -> Arc<UploadResult> {
+        let result = Arc::new(result);
+        if let Ok(mut results) = self.results.lock() {
+            results.insert(0, result.clone());
+            results.truncate(KEPT);
+        }
+        result
+    }
+
+    /// Counts an upload; false when the user is over the limit.
+    fn allow(&self, who: &str) -> bool {
+        let Ok(mut recent) = self.recent.lock() else {
+            return false;
+        };
+        recent.retain(|(_, at)| at.elapsed() < RATE_WINDOW);
+        if recent.iter().filter(|(w, _)| w == who).count() >= RATE_LIMIT {
+            return false;
+        }
+        recent.push((who.to_owned(), Instant::now()));
+        true
+    }
+}
+
+fn text(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+/// The page for a request body over the limit.
+pub fn too_large(max_bytes: usize) -> Response {
+    let mb = max_bytes as f64 / 1_048_576.0;
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>File too large</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/hwb-outcomes.css\"></head><body><main class=\"container main\">\
+         <h1 class=\"heading-xl\">The file is too large</h1>\
+         <p class=\"body\">The largest upload accepted is {mb:.0} MB. Nothing was uploaded and the dashboard is unchanged.</p>\
+         <p class=\"body\">Split the data into smaller files, or save a spreadsheet as CSV, and <a class=\"link\" href=\"/upload\">upload again</a>.</p>\
+         </main></body></html>"
+    );
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether a multipart error is the body limit (which may reach us wrapped).
+fn over_limit(e: &axum::extract::multipart::MultipartError) -> bool {
+    e.status() == StatusCode::PAYLOAD_TOO_LARGE || e.body_text().contains("length limit")
+}
+
+fn new_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// `POST /upload`: one or several files in the `file` field.
+async fn receive(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    mut multipart: Multipart,
+) -> Response {
+    let user = match require(&user, Role::Analyst) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let Some(store) = state.editions.store() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    if !state.uploads.allow(&user.email) {
+        return text(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "You have uploaded {RATE_LIMIT} times in the last {} minutes. Wait a few minutes and try again.",
+                RATE_WINDOW.as_secs() / 60
+            ),
+        );
+    }
+    let mut files = Vec::new();
+    let mut sheet = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if over_limit(&e) => return too_large(state.max_body_bytes),
+            Err(e) => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    format!("The upload could not be read: {e}"),
+                );
+            }
+        };
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) if bytes.is_empty() && name.is_empty() => {}
+                    Ok(bytes) => files.push((name, bytes)),
+                    Err(e) if over_limit(&e) => return too_large(state.max_body_bytes),
+                    Err(e) => {
+                        return text(
+                            StatusCode::BAD_REQUEST,
+                            format!("The upload could not be read: {e}"),
+                        );
+                    }
+                }
+            }
+            Some("sheet") => {
+                sheet = field.text().await.ok().filter(|s| !s.trim().is_empty());
+            }
+            _ => {}
+        }
+    }
+    if files.is_empty() {
+        return Redirect::to("/upload?error=nofile").into_response();
+    }
+
+    let published = state.editions.published();
+    // Validation is CPU work: off the async threads.
+    let checked = {
+        let published = published.clone();
+        tokio::task::spawn_blocking(move || {
+            let catalogue = crate::catalogue::Catalogue::bundled();
+            let gazetteer = crate::areas::Gazetteer::shared();
+            let mut ctx = Context::new(&catalogue, gazetteer);
+            if let Some(d) = &published {
+                ctx.held_from = d.held_from();
+            }
+            files
+                .into_iter()
+                .map(|(name, bytes)| {
+                    let extract = ingest::read(&name, &bytes, sheet.as_deref(), &ctx);
+                    (name, bytes, extract)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+    };
+    let checked = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Validation failed: {e}"),
+            );
+        }
+    };
+    let all_valid = checked.iter().all(|(_, _, x)| x.frame.is_some());
+    let mut upload_ids = Vec::new();
+    let mut summary: Option<Preview> = None;
+    let mut results = Vec::new();
+    for (name, bytes, extract) in checked {
+        if all_valid && let Some(mut frame) = extract.frame {
+            let format = extract.report.format.map_or("unknown", |f| f.label());
+            match store
+                .add_upload(&name, &bytes, format, &mut frame, &user.email)
+                .await
+            {
+                Ok(u) => upload_ids.push(u.id),
+                Err(e) => {
+                    return text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("{name} could not be stored: {e}"),
+                    );
+                }
+            }
+            match preview(&frame, published.as_deref()) {
+                Ok(p) => {
+                    let s = summary.get_or_insert_with(Preview::default);
+                    s.new_indicators.extend(p.new_indicators);
+                    s.new_periods.extend(p.new_periods);
+                    s.new_values += p.new_values;
+                    s.revised.extend(p.revised);
+                    s.unchanged += p.unchanged;
+                }
+                Err(e) => tracing::error!(error = %e, "cannot preview an upload"),
+            }
+        }
+        results.push(FileResult {
+            name,
+            size: bytes.len(),
+            report: extract.report,
+        });
+    }
+    if !all_valid {
+        let _ = store
+            .record(
+                &user.email,
+                "upload refused",
+                &results
+                    .iter()
+                    .map(|f| format!("{} ({} errors)", f.name, f.report.error_count()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+            .await;
+    }
+    let result = state.uploads.keep(UploadResult {
+        token: new_token(),
+        by: user.email.clone(),
+        files: results,
+        upload_ids,
+        preview: summary,
+        base: published.map(|d| (d.edition.id, d.edition.label.clone())),
+        draft: Mutex::new(None),
+    });
+    Redirect::to(&format!("/upload/{}", result.token)).into_response()
+}
+
+/// `GET /upload/{token}/errors.csv`: every error of every file.
+async fn errors_csv(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(r) = require(&user, Role::Analyst) {
+        return r;
+    }
+    let Some(result) = state.uploads.get(&token) else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "That upload's report has expired: upload the files again.".into(),
+        );
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(["file", "row", "column", "value", "message"]);
+    for f in &result.files {
+        for e in &f.report.errors {
+            let _ = out.write_record([
+                e.file.as_str(),
+                &e.row.map(|r| r.to_string()).unwrap_or_default(),
+                e.column.as_deref().unwrap_or(""),
+                e.value.as_deref().unwrap_or(""),
+                &e.message,
+            ]);
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"upload-errors.csv\"",
+            ),
+        ],
+        out.into_inner().unwrap_or_default(),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct Draft {
+    label: String,
+}
+
+/// `POST /upload/{token}/draft`: saves the draft edition, then asks to
+/// publish it.
+async fn save_draft(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    Path(token): Path<String>,
+    Form(form): Form<Draft>,
+) -> Response {
+    let user = match require(&user, Role::Analyst) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let (Some(store), Some(result)) = (state.editions.store(), state.uploads.get(&token)) else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "That upload has expired: upload the files again.".into(),
+        );
+    };
+    if !result.is_valid() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "Files with errors cannot make an edition.".into(),
+        );
+    }
+    if let Some(id) = result.draft.lock().ok().and_then(|d| *d) {
+        return Redirect::to(&format!("/editions/{id}/publish")).into_response();
+    }
+    let catalogue = crate::catalogue::Catalogue::bundled();
+    let gazetteer = crate::areas::Gazetteer::shared();
+    let nation = state.site.nation.code.clone();
+    let derived = |df| crate::analysis::analyse(df, &catalogue, gazetteer, &nation);
+    match store
+        .create_edition(&form.label, &result.upload_ids, false, &user.email, derived)
+        .await
+    {
+        Ok(e) => {
+            if let Ok(mut d) = result.draft.lock() {
+                *d = Some(e.id);
+            }
+            Redirect::to(&format!("/editions/{}/publish", e.id)).into_response()
+        }
+        Err(e) => Redirect::to(&format!(
+            "/upload/{token}?error={}",
+            crate::auth::urlencode(&e.to_string())
+        ))
+        .into_response(),
+    }
+}

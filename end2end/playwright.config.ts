@@ -9,6 +9,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 // A second server holding the real Fingertips extract (scripts/e2e-real-server).
 export const realPort = port + 1;
+// A third server for the analysts' journeys (scripts/e2e-analyst-server).
+export const analystPort = port + 2;
 
 export default defineConfig({
   testDir: "./tests",
@@ -59,6 +61,17 @@ export default defineConfig({
     env: {
       LEPTOS_SITE_ADDR: `127.0.0.1:${realPort}`,
       LEPTOS_SITE_ROOT: "../target/site",
+      RUST_LOG: "warn",
+    },
+  }, {
+    command: "../scripts/e2e-analyst-server",
+    url: `http://127.0.0.1:${analystPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${analystPort}`,
       RUST_LOG: "warn",
     },
   }],

@@ -127,15 +127,17 @@ pub async fn reject_cross_site(req: Request, next: Next) -> Response {
 }
 
 /// The user of a request if they hold `role` (an admin holds every role).
-pub fn require(req_user: &SignedIn, role: Role) -> Result<&User, Response> {
+pub fn require(req_user: &SignedIn, role: Role) -> Result<&User, Box<Response>> {
     match &req_user.0 {
-        None => Err(Redirect::to("/login").into_response()),
-        Some(u) if role == Role::Admin && u.role != Role::Admin => Err((
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "Only an administrator can do this.",
-        )
-            .into_response()),
+        None => Err(Box::new(Redirect::to("/login").into_response())),
+        Some(u) if role == Role::Admin && u.role != Role::Admin => Err(Box::new(
+            (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Only an administrator can do this.",
+            )
+                .into_response(),
+        )),
         Some(u) => Ok(u),
     }
 }

@@ -87,7 +87,7 @@ async fn publish(
 ) -> Response {
     let user = match require(&user, Role::Analyst) {
         Ok(u) => u.clone(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(store) = state.editions.store() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -118,7 +118,7 @@ async fn add_user(
 ) -> Response {
     let admin = match require(&user, Role::Admin) {
         Ok(u) => u.clone(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(store) = state.editions.store() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -160,7 +160,7 @@ async fn set_active(
 ) -> Response {
     let admin = match require(&user, Role::Admin) {
         Ok(u) => u.clone(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if admin.id == id && !form.active {
         return Redirect::to("/admin/users?message=You%20cannot%20disable%20your%20own%20account.")
@@ -188,7 +188,7 @@ async fn audit_csv(
     Extension(user): Extension<SignedIn>,
 ) -> Response {
     if let Err(r) = require(&user, Role::Analyst) {
-        return r;
+        return *r;
     }
     let Some(store) = state.editions.store() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();

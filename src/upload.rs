@@ -144,7 +144,7 @@ async fn receive(
 ) -> Response {
     let user = match require(&user, Role::Analyst) {
         Ok(u) => u.clone(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(store) = state.editions.store() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -296,7 +296,7 @@ async fn errors_csv(
     Path(token): Path<String>,
 ) -> Response {
     if let Err(r) = require(&user, Role::Analyst) {
-        return r;
+        return *r;
     }
     let Some(result) = state.uploads.get(&token) else {
         return text(
@@ -345,7 +345,7 @@ async fn save_draft(
 ) -> Response {
     let user = match require(&user, Role::Analyst) {
         Ok(u) => u.clone(),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (Some(store), Some(result)) = (state.editions.store(), state.uploads.get(&token)) else {
         return text(

@@ -29,6 +29,8 @@ pub struct ManageData {
     pub editions: Arc<Vec<Edition>>,
     pub audit: Arc<Vec<AuditEntry>>,
     pub users: Arc<Vec<User>>,
+    /// Per edition, the files it added (name, rows).
+    pub files: Arc<std::collections::HashMap<i64, Vec<(String, i64)>>>,
 }
 
 /// Loads `ManageData` for the management pages, for signed-in users only.
@@ -64,6 +66,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
             } else {
                 Vec::new()
             }),
+            files: Arc::new(store.edition_files().await.unwrap_or_default()),
         };
         req.extensions_mut().insert(data);
     }

@@ -33,7 +33,11 @@ test("sign in, upload an extract, preview, publish, see it, roll back", async ({
   await page.getByRole("link", { name: "Upload", exact: true }).click();
   await expectNoAxeViolations(page);
   await page.getByLabel("Files").setInputFiles(file);
+  // With JavaScript the form posts by XMLHttpRequest and shows progress.
+  const sent = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/upload") && r.resourceType() === "xhr");
   await page.getByRole("button", { name: "Upload and check" }).click();
+  await sent;
+  await expect(page.locator("#upload-progress")).toBeVisible();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Files checked: no errors");
   await expect(page.locator("#preview-summary")).toContainText("values unchanged");
   await expectNoAxeViolations(page);
@@ -85,6 +89,18 @@ test("a broken file shows its errors by row and column, and the dashboard is unc
   const csv = await (await page.request.get(await page.getByRole("link", { name: "Download every error (CSV)" }).getAttribute("href") ?? "")).text();
   expect(csv).toContain(`broken.csv,${row},value,12%,`);
   expect((await (await page.request.get("/healthz")).json()).edition.id).toBe(before.edition.id);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+  test("the upload form posts as a plain form", async ({ page }) => {
+    await signIn(page);
+    await page.goto("/upload");
+    await expect(page.locator("#upload-progress")).toBeHidden();
+    await page.getByLabel("Files").setInputFiles(FIXTURE);
+    await page.getByRole("button", { name: "Upload and check" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Files checked: no errors");
+  });
 });
 
 test("signing out ends access to the analysts' pages", async ({ page }) => {

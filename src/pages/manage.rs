@@ -143,7 +143,7 @@ pub fn EditionsPage() -> impl IntoView {
                     <td>{status}</td>
                     <td class="table__cell--numeric">{crate::numbers::number(e.rows as f64, 0)}</td>
                     <td>{format!("{} by {}", day(&e.created_at), e.created_by)}</td>
-                    <td>{e.base_id.map(|b| format!("Edition {b} plus its uploads")).unwrap_or_else(|| "Its uploads".to_owned())}</td>
+                    <td>{changed(e, data.files.get(&e.id))}</td>
                     <td>{action}</td>
                 </tr>
             }
@@ -169,7 +169,7 @@ pub fn EditionsPage() -> impl IntoView {
                         <th scope="col">"Status"</th>
                         <th scope="col" class="table__cell--numeric">"Rows"</th>
                         <th scope="col">"Made"</th>
-                        <th scope="col">"Built from"</th>
+                        <th scope="col">"What it changed"</th>
                         <th scope="col">"Action"</th>
                     </tr>
                 </thead>
@@ -179,6 +179,25 @@ pub fn EditionsPage() -> impl IntoView {
         <p class="body"><a class="link" href="/audit">"Audit trail"</a></p>
     }
     .into_any()
+}
+
+/// What an edition changed: the edition it was built on and the files it
+/// added.
+fn changed(e: &crate::store::Edition, files: Option<&Vec<(String, i64)>>) -> String {
+    let base = e
+        .base_id
+        .map_or("A first edition".to_owned(), |b| format!("Edition {b}"));
+    match files {
+        Some(files) if !files.is_empty() => format!(
+            "{base} plus {}",
+            files
+                .iter()
+                .map(|(name, rows)| format!("{name} ({} rows)", crate::numbers::number(*rows as f64, 0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => base,
+    }
 }
 
 /// `GET /editions/{id}/publish`: the confirmation step.
@@ -202,6 +221,7 @@ pub fn PublishConfirmPage() -> impl IntoView {
         <span class="caption">"Editions"</span>
         <h1 class="heading-xl">{if rollback { "Roll back to this edition?" } else { "Publish this edition?" }}</h1>
         <p class="lead">{format!("Edition {}: {} ({} rows)", edition.id, edition.label, crate::numbers::number(edition.rows as f64, 0))}</p>
+        <p class="body">{changed(&edition, data.files.get(&edition.id))}.</p>
         <p class="body">{match &current {
             Some(c) => format!("It will replace edition {}, {}, on the public dashboard at once. Nothing is deleted: you can publish edition {} again later.", c.id, c.label, c.id),
             None => "It will be shown on the public dashboard at once.".to_owned(),

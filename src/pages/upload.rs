@@ -23,7 +23,7 @@ pub fn UploadPage() -> impl IntoView {
             <div class="error-summary" role="alert"><p>"Choose at least one file to upload."</p></div>
         })}
         <p class="body">"Fingertips CSV exports, the analyst template (see the README), or .xlsx workbooks holding either. Files are checked first; nothing reaches the dashboard until you save an edition and publish it."</p>
-        <form class="form" method="post" action="/upload" enctype="multipart/form-data">
+        <form class="form" method="post" action="/upload" enctype="multipart/form-data" data-upload="">
             <div class="form-group">
                 <label class="label" for="file">"Files"</label>
                 <input class="file" id="file" name="file" type="file" multiple accept=".csv,.xlsx,text/csv" required />
@@ -34,6 +34,12 @@ pub fn UploadPage() -> impl IntoView {
             </div>
             <button class="button" type="submit">"Upload and check"</button>
         </form>
+        <div id="upload-progress" class="upload-progress" role="status" aria-live="polite" hidden>
+            <label class="label" for="upload-bar">"Upload progress"</label>
+            <progress id="upload-bar" max="100" value="0"></progress>
+            <p data-progress-text="">"Starting the upload…"</p>
+        </div>
+        <script src="/upload-progress.js" defer></script>
     }
     .into_any()
 }

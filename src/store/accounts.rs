@@ -224,6 +224,20 @@ impl Store {
         Ok((by_account, by_address))
     }
 
+    /// Per edition, the uploads it added (file name and rows), in order.
+    pub async fn edition_files(&self) -> Result<std::collections::HashMap<i64, Vec<(String, i64)>>> {
+        let rows = sqlx::query(
+            "SELECT eu.edition_id, u.file_name, u.rows FROM edition_uploads eu JOIN uploads u ON u.id = eu.upload_id ORDER BY eu.edition_id, eu.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: std::collections::HashMap<i64, Vec<(String, i64)>> = Default::default();
+        for r in rows {
+            out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+        }
+        Ok(out)
+    }
+
     /// Adds a line to the audit trail outside any other change.
     pub async fn record(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;

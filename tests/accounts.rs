@@ -180,7 +180,10 @@ async fn an_analyst_publishes_and_rolls_back_with_an_audit_trail() {
     let (status, _, body) = send(&site.router, get("/editions", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Board, 10 December 2026") && body.contains("Draft"));
-    assert!(body.contains("Edition 1 plus illustrative-demo-data.csv"), "what it changed: {body}");
+    assert!(
+        body.contains("Edition 1 plus illustrative-demo-data.csv"),
+        "what it changed: {body}"
+    );
     let (status, _, body) = send(&site.router, get("/editions/2/publish", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -192,7 +192,10 @@ fn changed(e: &crate::store::Edition, files: Option<&Vec<(String, i64)>>) -> Str
             "{base} plus {}",
             files
                 .iter()
-                .map(|(name, rows)| format!("{name} ({} rows)", crate::numbers::number(*rows as f64, 0)))
+                .map(|(name, rows)| format!(
+                    "{name} ({} rows)",
+                    crate::numbers::number(*rows as f64, 0)
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

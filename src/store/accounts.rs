@@ -225,7 +225,9 @@ impl Store {
     }
 
     /// Per edition, the uploads it added (file name and rows), in order.
-    pub async fn edition_files(&self) -> Result<std::collections::HashMap<i64, Vec<(String, i64)>>> {
+    pub async fn edition_files(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, Vec<(String, i64)>>> {
         let rows = sqlx::query(
             "SELECT eu.edition_id, u.file_name, u.rows FROM edition_uploads eu JOIN uploads u ON u.id = eu.upload_id ORDER BY eu.edition_id, eu.position",
         )

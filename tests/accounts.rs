@@ -206,7 +206,7 @@ async fn an_analyst_publishes_and_rolls_back_with_an_audit_trail() {
 
     let (status, _, csv) = send(&site.router, get("/audit.csv", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
-    for action in ["sign in", "publish"] {
+    for action in ["sign in", "publish", "roll back"] {
         assert!(
             csv.contains(&format!(",{action},")),
             "audit has {action}: {csv}"

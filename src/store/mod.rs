@@ -310,10 +310,16 @@ impl Store {
         .bind(by)
         .execute(&mut *tx)
         .await?;
+        // Publishing an edition that was published before is a rollback.
+        let action = if edition.published_at.is_some() {
+            "roll back"
+        } else {
+            "publish"
+        };
         audit(
             &mut tx,
             by,
-            "publish",
+            action,
             &format!("{edition_id} {:?}", edition.label),
         )
         .await?;

@@ -362,14 +362,25 @@ async fn save_draft(
     if let Some(id) = result.draft.lock().ok().and_then(|d| *d) {
         return Redirect::to(&format!("/editions/{id}/publish")).into_response();
     }
-    let catalogue = crate::catalogue::Catalogue::bundled();
-    let gazetteer = crate::areas::Gazetteer::shared();
+    // Merging and analysing a large edition is seconds of CPU: run it on
+    // the blocking pool, not on an async worker that serves pages.
     let nation = state.site.nation.code.clone();
-    let derived = |df| crate::analysis::analyse(df, &catalogue, gazetteer, &nation);
-    match store
-        .create_edition(&form.label, &result.upload_ids, false, &user.email, derived)
-        .await
-    {
+    let (label, uploads, by) = (
+        form.label.clone(),
+        result.upload_ids.clone(),
+        user.email.clone(),
+    );
+    let made = tokio::task::spawn_blocking(move || {
+        let catalogue = crate::catalogue::Catalogue::bundled();
+        let gazetteer = crate::areas::Gazetteer::shared();
+        let derived = |df| crate::analysis::analyse(df, &catalogue, gazetteer, &nation);
+        tokio::runtime::Handle::current()
+            .block_on(store.create_edition(&label, &uploads, false, &by, derived))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    match made {
         Ok(e) => {
             if let Ok(mut d) = result.draft.lock() {
                 *d = Some(e.id);

@@ -176,6 +176,13 @@ fn national_context<'a>(catalogue: &'a Catalogue, gazetteer: &'a Gazetteer) -> C
     ctx
 }
 
+fn open_store(rt: &tokio::runtime::Runtime, data_dir: &str) -> hwb_outcomes::store::Store {
+    rt.block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
+        data_dir,
+    )))
+    .unwrap()
+}
+
 fn ingest(path: &str, data_dir: &str) {
     let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
     let ctx = national_context(&catalogue, &gazetteer);
@@ -183,11 +190,7 @@ fn ingest(path: &str, data_dir: &str) {
         .enable_all()
         .build()
         .unwrap();
-    let store = rt
-        .block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
-            data_dir,
-        )))
-        .unwrap();
+    let store = open_store(&rt, data_dir);
     let start = Instant::now();
     let bytes = std::fs::read(path).unwrap();
     let extract = ingest::read("national.csv", &bytes, None, &ctx);
@@ -216,11 +219,7 @@ fn publish(path: &str, data_dir: &str) {
         .enable_all()
         .build()
         .unwrap();
-    let store = rt
-        .block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
-            data_dir,
-        )))
-        .unwrap();
+    let store = open_store(&rt, data_dir);
     let start = Instant::now();
     let bytes = std::fs::read(path).unwrap();
     let mut frame = ingest::read("national.csv", &bytes, None, &ctx)

@@ -245,41 +245,31 @@ pub const CSV_COLUMNS: [&str; 13] = [
 
 fn csv_response(sel: &Selection, d: &Dataset, rows: &[ComparisonRow]) -> Response {
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(CSV_COLUMNS);
-    for r in rows {
-        let _ = out.write_record([
-            r.period.clone(),
-            r.area_code.clone(),
-            r.area_name.clone(),
-            num(r.value),
-            num(r.lower_95),
-            num(r.upper_95),
-            num(r.region_value),
-            num(r.nation_value),
-            r.compared_region.to_owned(),
-            r.compared_nation.to_owned(),
-            num(r.count),
-            num(r.denominator),
-            r.value_note.clone().unwrap_or_default(),
-        ]);
-    }
-    let body = out.into_inner().unwrap_or_default();
     let name = format!(
         "{}-{}-edition-{}.csv",
         sel.indicator.id, sel.area, d.edition.id
     );
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
+    crate::server::csv_download(
+        &name,
+        &CSV_COLUMNS,
+        rows.iter().map(|r| {
+            [
+                r.period.clone(),
+                r.area_code.clone(),
+                r.area_name.clone(),
+                num(r.value),
+                num(r.lower_95),
+                num(r.upper_95),
+                num(r.region_value),
+                num(r.nation_value),
+                r.compared_region.to_owned(),
+                r.compared_nation.to_owned(),
+                num(r.count),
+                num(r.denominator),
+                r.value_note.clone().unwrap_or_default(),
+            ]
+        }),
     )
-        .into_response()
 }
 
 /// `/indicator/{id}/trend.svg` and `/indicator/{id}/compare.svg`.

@@ -51,11 +51,12 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A fresh session token (256 random bits, hex).
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
+/// `bytes` random bytes from the operating system, as hex: session tokens
+/// (32 bytes) and upload-report tokens (16).
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
 }
 
 fn token_hash(token: &str) -> String {
@@ -116,12 +117,10 @@ pub async fn reject_cross_site(req: Request, next: Next) -> Response {
     };
     if cross {
         tracing::warn!(uri = %req.uri(), "cross-site write refused");
-        return (
+        return crate::server::plain_text(
             StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             "This change was refused because the request came from another site. Go back to the dashboard and try again from its own pages.",
-        )
-            .into_response();
+        );
     }
     next.run(req).await
 }
@@ -194,7 +193,7 @@ pub async fn login(
     };
     match check(&store, &form, &address).await {
         Ok(Outcome::SignedIn(user)) => {
-            let token = new_token();
+            let token = random_token(32);
             let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
             if let Err(e) = store
                 .create_session(&token_hash(&token), &user, &rfc3339(expires))

@@ -8,7 +8,7 @@ use crate::server::AppState;
 use crate::store::{AuditEntry, Edition, Role, User};
 use axum::Router;
 use axum::extract::{Extension, Form, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -74,12 +74,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
 }
 
 fn failure(message: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message,
-    )
-        .into_response()
+    crate::server::plain_text(StatusCode::BAD_REQUEST, message)
 }
 
 /// `POST /editions/{id}/publish`: publish, or publish again (roll back).
@@ -200,20 +195,9 @@ async fn audit_csv(
         Ok(l) => l,
         Err(e) => return failure(e.to_string()),
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(["at", "actor", "action", "detail"]);
-    for e in log {
-        let _ = out.write_record([e.at, e.actor, e.action, e.detail]);
-    }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.csv\"",
-            ),
-        ],
-        out.into_inner().unwrap_or_default(),
+    crate::server::csv_download(
+        "audit.csv",
+        &["at", "actor", "action", "detail"],
+        log.into_iter().map(|e| [e.at, e.actor, e.action, e.detail]),
     )
-        .into_response()
 }

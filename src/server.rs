@@ -251,6 +251,47 @@ async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// A short plain-text answer (refusals and failures of form posts).
+pub fn plain_text(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.into(),
+    )
+        .into_response()
+}
+
+/// A CSV file to download: a header and rows of text fields.
+pub fn csv_download<R, F>(file_name: &str, columns: &[&str], rows: R) -> Response
+where
+    R: IntoIterator<Item = F>,
+    F: IntoIterator,
+    F::Item: AsRef<[u8]>,
+{
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut written = out.write_record(columns).is_ok();
+    for row in rows {
+        written &= out.write_record(row).is_ok();
+    }
+    match out.into_inner() {
+        Ok(body) if written => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        _ => plain_text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The CSV could not be written.",
+        ),
+    }
+}
+
 /// One query parameter, percent-decoded; `None` when absent or the query
 /// string is malformed.
 pub fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {

@@ -10,7 +10,7 @@ use crate::auth::{SignedIn, require};
 use crate::ingest::report::Report;
 use crate::ingest::{self, Context};
 use crate::preview::{Preview, preview};
-use crate::server::AppState;
+use crate::server::{AppState, plain_text};
 use crate::store::Role;
 use axum::Router;
 use axum::extract::{Extension, Form, Multipart, Path, State};
@@ -96,15 +96,6 @@ impl Uploads {
     }
 }
 
-fn text(status: StatusCode, message: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message,
-    )
-        .into_response()
-}
-
 /// The page for a request body over the limit.
 pub fn too_large(max_bytes: usize) -> Response {
     let mb = max_bytes as f64 / 1_048_576.0;
@@ -129,13 +120,6 @@ fn over_limit(e: &axum::extract::multipart::MultipartError) -> bool {
     e.status() == StatusCode::PAYLOAD_TOO_LARGE || e.body_text().contains("length limit")
 }
 
-fn new_token() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 /// `POST /upload`: one or several files in the `file` field.
 async fn receive(
     State(state): State<AppState>,
@@ -150,7 +134,7 @@ async fn receive(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     if !state.uploads.allow(&user.email) {
-        return text(
+        return plain_text(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "You have uploaded {RATE_LIMIT} times in the last {} minutes. Wait a few minutes and try again.",
@@ -166,7 +150,7 @@ async fn receive(
             Ok(None) => break,
             Err(e) if over_limit(&e) => return too_large(state.max_body_bytes),
             Err(e) => {
-                return text(
+                return plain_text(
                     StatusCode::BAD_REQUEST,
                     format!("The upload could not be read: {e}"),
                 );
@@ -180,7 +164,7 @@ async fn receive(
                     Ok(bytes) => files.push((name, bytes)),
                     Err(e) if over_limit(&e) => return too_large(state.max_body_bytes),
                     Err(e) => {
-                        return text(
+                        return plain_text(
                             StatusCode::BAD_REQUEST,
                             format!("The upload could not be read: {e}"),
                         );
@@ -221,7 +205,7 @@ async fn receive(
     let checked = match checked {
         Ok(c) => c,
         Err(e) => {
-            return text(
+            return plain_text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("Validation failed: {e}"),
             );
@@ -240,7 +224,7 @@ async fn receive(
             {
                 Ok(u) => upload_ids.push(u.id),
                 Err(e) => {
-                    return text(
+                    return plain_text(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         format!("{name} could not be stored: {e}"),
                     );
@@ -278,7 +262,7 @@ async fn receive(
             .await;
     }
     let result = state.uploads.keep(UploadResult {
-        token: new_token(),
+        token: crate::auth::random_token(16),
         by: user.email.clone(),
         files: results,
         upload_ids,
@@ -299,35 +283,25 @@ async fn errors_csv(
         return *r;
     }
     let Some(result) = state.uploads.get(&token) else {
-        return text(
+        return plain_text(
             StatusCode::NOT_FOUND,
-            "That upload's report has expired: upload the files again.".into(),
+            "That upload's report has expired: upload the files again.",
         );
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(["file", "row", "column", "value", "message"]);
-    for f in &result.files {
-        for e in &f.report.errors {
-            let _ = out.write_record([
-                e.file.as_str(),
-                &e.row.map(|r| r.to_string()).unwrap_or_default(),
-                e.column.as_deref().unwrap_or(""),
-                e.value.as_deref().unwrap_or(""),
-                &e.message,
-            ]);
-        }
-    }
-    (
+    let rows = result.files.iter().flat_map(|f| &f.report.errors).map(|e| {
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"upload-errors.csv\"",
-            ),
-        ],
-        out.into_inner().unwrap_or_default(),
+            e.file.clone(),
+            e.row.map(|r| r.to_string()).unwrap_or_default(),
+            e.column.clone().unwrap_or_default(),
+            e.value.clone().unwrap_or_default(),
+            e.message.clone(),
+        ]
+    });
+    crate::server::csv_download(
+        "upload-errors.csv",
+        &["file", "row", "column", "value", "message"],
+        rows,
     )
-        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -348,15 +322,15 @@ async fn save_draft(
         Err(r) => return *r,
     };
     let (Some(store), Some(result)) = (state.editions.store(), state.uploads.get(&token)) else {
-        return text(
+        return plain_text(
             StatusCode::NOT_FOUND,
-            "That upload has expired: upload the files again.".into(),
+            "That upload has expired: upload the files again.",
         );
     };
     if !result.is_valid() {
-        return text(
+        return plain_text(
             StatusCode::BAD_REQUEST,
-            "Files with errors cannot make an edition.".into(),
+            "Files with errors cannot make an edition.",
         );
     }
     if let Some(id) = result.draft.lock().ok().and_then(|d| *d) {

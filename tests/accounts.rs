@@ -113,16 +113,23 @@ fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
     req.body(Body::empty()).unwrap()
 }
 
+/// Posts the sign-in form; `password` as typed (spaces become `+`).
+async fn try_sign_in(
+    site: &Site,
+    email: &str,
+    password: &str,
+) -> (StatusCode, axum::http::HeaderMap) {
+    let form = format!(
+        "email={}&password={}&next=%2Feditions",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    );
+    let (status, headers, _) = send(&site.router, post("/login", &form, None)).await;
+    (status, headers)
+}
+
 async fn sign_in(site: &Site, email: &str) -> String {
-    let (status, headers, _) = send(
-        &site.router,
-        post(
-            "/login",
-            &format!("email={email}&password=a+long+enough+password&next=%2Feditions"),
-            None,
-        ),
-    )
-    .await;
+    let (status, headers) = try_sign_in(site, email, PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/editions");
     let cookie = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
@@ -235,15 +242,7 @@ async fn an_analyst_publishes_and_rolls_back_with_an_audit_trail() {
 async fn the_sixth_wrong_password_is_throttled_even_when_right() {
     let site = site().await;
     for _ in 0..5 {
-        let (_, headers, _) = send(
-            &site.router,
-            post(
-                "/login",
-                "email=analyst%40example.org&password=wrong+password+here",
-                None,
-            ),
-        )
-        .await;
+        let (_, headers) = try_sign_in(&site, "analyst@example.org", "wrong password here").await;
         assert!(
             headers[header::LOCATION]
                 .to_str()
@@ -251,15 +250,7 @@ async fn the_sixth_wrong_password_is_throttled_even_when_right() {
                 .starts_with("/login?error=invalid")
         );
     }
-    let (status, headers, _) = send(
-        &site.router,
-        post(
-            "/login",
-            "email=analyst%40example.org&password=a+long+enough+password",
-            None,
-        ),
-    )
-    .await;
+    let (status, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
         headers.get(header::SET_COOKIE).is_none(),
@@ -329,15 +320,7 @@ async fn only_admins_manage_users_and_disabled_users_cannot_sign_in() {
     .await;
     let (status, _, _) = send(&site.router, get("/editions", Some(&analyst))).await;
     assert_eq!(status, StatusCode::FOUND, "a disabled user's session ends");
-    let (_, headers, _) = send(
-        &site.router,
-        post(
-            "/login",
-            "email=analyst%40example.org&password=a+long+enough+password",
-            None,
-        ),
-    )
-    .await;
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
     assert!(headers.get(header::SET_COOKIE).is_none());
 }
 

@@ -2,17 +2,16 @@
 //! indicator page's table shows, and each chart as an SVG file. They read
 //! the request's `View` (resolved in `server::resolve_view`) like pages do.
 
-use crate::app::Site;
-use crate::charts;
 use crate::dataset::{ComparisonRow, Dataset, IndicatorData};
 use crate::editions::View;
+use crate::figures::{Params, Selection, compare_chart, select, trend_chart};
 use crate::server::AppState;
 use axum::Router;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
@@ -20,12 +19,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/indicators", get(list))
         .route("/api/v1/indicators/{id}", get(one))
         .route("/indicator/{id}/{chart}", get(chart_file))
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct Params {
-    pub area: Option<String>,
-    pub breakdown: Option<usize>,
 }
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
@@ -112,60 +105,6 @@ async fn list(Extension(view): Extension<View>) -> Response {
         indicators: d.indicators.iter().map(summary).collect(),
     })
     .into_response()
-}
-
-/// What one indicator request resolves to.
-pub struct Selection<'a> {
-    pub indicator: &'a IndicatorData,
-    pub breakdown: usize,
-    pub area: String,
-    pub region: String,
-    pub nation: String,
-}
-
-/// Resolves the indicator, breakdown and area of a request; the region is
-/// the area's own (from the gazetteer) or else the site's.
-pub fn select<'a>(
-    d: &'a Dataset,
-    site: &Site,
-    id: &str,
-    params: &Params,
-) -> Result<Selection<'a>, String> {
-    let indicator = d
-        .indicator(id)
-        .ok_or_else(|| format!("There is no indicator {id} in edition {}.", d.edition.id))?;
-    let breakdown = params.breakdown.unwrap_or(0);
-    if breakdown >= indicator.breakdowns.len().max(1) {
-        return Err(format!(
-            "breakdown {breakdown} does not exist: this indicator has {} (0 to {})",
-            indicator.breakdowns.len(),
-            indicator.breakdowns.len().saturating_sub(1)
-        ));
-    }
-    let area = params
-        .area
-        .clone()
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| site.home.code.clone());
-    let region = crate::areas::Gazetteer::shared()
-        .get(&area)
-        .and_then(|a| a.parent.clone())
-        .filter(|p| *p != site.nation.code)
-        .unwrap_or_else(|| site.region.code.clone());
-    Ok(Selection {
-        indicator,
-        breakdown,
-        area,
-        region,
-        nation: site.nation.code.clone(),
-    })
-}
-
-impl Selection<'_> {
-    pub fn rows(&self) -> Vec<ComparisonRow> {
-        self.indicator
-            .comparison_rows(self.breakdown, &self.area, &self.region, &self.nation)
-    }
 }
 
 async fn one(
@@ -289,7 +228,7 @@ async fn chart_file(
     };
     let svg = match chart.as_str() {
         "trend.svg" => trend_chart(&sel, d),
-        "compare.svg" => compare_chart(&sel, d, &state.site),
+        "compare.svg" => compare_chart(&sel, d),
         _ => {
             return problem(
                 StatusCode::NOT_FOUND,
@@ -304,86 +243,4 @@ async fn chart_file(
         svg,
     )
         .into_response()
-}
-
-fn name_of(d: &Dataset, code: &str) -> String {
-    d.area_name(code)
-}
-
-/// The indicator page's trend chart.
-pub fn trend_chart(sel: &Selection, d: &Dataset) -> String {
-    let ind = sel.indicator;
-    let line = |code: &str, role| {
-        ind.series(sel.breakdown, code).map(|s| charts::Line {
-            name: name_of(d, code),
-            role,
-            points: s
-                .points
-                .iter()
-                .filter_map(|p| {
-                    let ci = p.lower_95.zip(p.upper_95);
-                    p.value.map(|v| (p.period, v, ci))
-                })
-                .collect(),
-        })
-    };
-    let lines: Vec<charts::Line> = [
-        line(&sel.nation, charts::Role::Nation),
-        line(&sel.region, charts::Role::Region),
-        line(&sel.area, charts::Role::Home),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let periods: Vec<String> = ind.periods.iter().map(|p| p.label.clone()).collect();
-    let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
-    charts::trend(&format!("{}: trend", ind.title()), &periods, &lines, unit)
-}
-
-/// The bars of the compare-areas chart: the region's upper-tier areas with
-/// a value in the area's latest period, highest first.
-pub fn compare_bars(
-    sel: &Selection,
-    d: &Dataset,
-    site: &Site,
-) -> (Option<usize>, Vec<charts::Bar>) {
-    let ind = sel.indicator;
-    let Some(period) = ind
-        .series(sel.breakdown, &sel.area)
-        .and_then(|s| s.latest())
-        .map(|p| p.period)
-    else {
-        return (None, Vec::new());
-    };
-    let mut bars: Vec<charts::Bar> = d
-        .children_of(&sel.region)
-        .into_iter()
-        .filter_map(|code| {
-            let p = ind.series(sel.breakdown, &code)?.at(period)?;
-            Some(charts::Bar {
-                name: name_of(d, &code),
-                value: p.value?,
-                ci: p.lower_95.zip(p.upper_95),
-                judgement: ind.judged(p).1,
-                highlight: code == sel.area,
-            })
-        })
-        .collect();
-    bars.sort_by(|a, b| b.value.total_cmp(&a.value));
-    let _ = site;
-    (Some(period), bars)
-}
-
-pub fn compare_chart(sel: &Selection, d: &Dataset, site: &Site) -> String {
-    let ind = sel.indicator;
-    let (period, bars) = compare_bars(sel, d, site);
-    let benchmark = period.and_then(|p| ind.series(sel.breakdown, &sel.nation)?.at(p)?.value);
-    let nation_name = name_of(d, &sel.nation);
-    let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
-    charts::compare(
-        &format!("{}: areas compared", ind.title()),
-        &bars,
-        benchmark.map(|b| (nation_name.as_str(), b)),
-        unit,
-    )
 }

@@ -39,6 +39,8 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod editions;
 #[cfg(feature = "ssr")]
+pub mod figures;
+#[cfg(feature = "ssr")]
 pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod ingest;

@@ -7,10 +7,10 @@ use super::common::{
     ChartFigure, EditionSelector, JudgementTag, NoData, dataset, decimals, href, interval_text,
     number, unit_text, use_area, use_view, value_text,
 };
-use crate::api::{self, Params, Selection};
 use crate::app::use_site;
 use crate::charts;
 use crate::dataset::{Dataset, IndicatorData};
+use crate::figures::{self, Params, Selection};
 use crate::stats::quantiles::percentile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,7 +32,7 @@ pub fn IndicatorPage() -> impl IntoView {
         area: Some(use_area()),
         breakdown,
     };
-    match api::select(&d, &site, &id, &params) {
+    match figures::select(&d, &site, &id, &params) {
         Ok(sel) => indicator_view(&d, &sel).into_any(),
         Err(_) => view! { <NotFound /> }.into_any(),
     }
@@ -101,7 +101,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
     };
 
     // Trend figure and its table (which the CSV download reproduces).
-    let trend_svg = api::trend_chart(sel, d);
+    let trend_svg = figures::trend_chart(sel, d);
     let trend_summary = format!(
         "{headline} Recent trend: {}.",
         series
@@ -128,8 +128,8 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
         .collect_view();
 
     // Compare-areas figure.
-    let (_, bars) = api::compare_bars(sel, d, &site);
-    let compare_svg = api::compare_chart(sel, d, &site);
+    let (_, bars) = figures::compare_bars(sel, d);
+    let compare_svg = figures::compare_chart(sel, d);
     let rank = bars.iter().position(|b| b.highlight).map(|i| i + 1);
     let compare_summary = match (latest, rank) {
         (Some(p), Some(rank)) => format!(

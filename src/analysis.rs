@@ -114,6 +114,8 @@ pub fn analyse(
     gazetteer: &Gazetteer,
     nation: &str,
 ) -> PolarsResult<DataFrame> {
+    // Editions are stored, and pages read, with plain string columns.
+    df = col::as_text(&df)?;
     let n = df.height();
     let indicator = intern(&df, col::INDICATOR_ID)?;
     let area = intern(&df, col::AREA_CODE)?;

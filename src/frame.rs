@@ -19,6 +19,11 @@
 //! | `value_note` | str? | e.g. a suppression note |
 //! | `ft_recent_trend`, `ft_compared_england`, `ft_compared_parent`, `ft_compared_goal` | str? | Fingertips's own judgements, kept as provenance only |
 //! | `source_row` | u32 | row of the source file, as a spreadsheet numbers it |
+//!
+//! "str" columns come out of ingest as categoricals (each distinct string
+//! held once, four bytes a row: a national extract's frame is a fraction of
+//! the file) and are stored so in an upload's Parquet. [`as_text`] turns
+//! them into plain strings; `store::read_frame` does so for every reader.
 
 pub const INDICATOR_ID: &str = "indicator_id";
 pub const INDICATOR_NAME: &str = "indicator_name";
@@ -89,3 +94,22 @@ pub const COLUMNS: [&str; 26] = [
     FT_COMPARED_GOAL,
     SOURCE_ROW,
 ];
+
+use polars::prelude::{DataFrame, DataType, PolarsResult};
+
+/// The frame with every categorical column cast to plain strings (the
+/// same values), for code that reads strings by value.
+pub fn as_text(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut out = frame.clone();
+    let categorical: Vec<String> = frame
+        .columns()
+        .iter()
+        .filter(|c| matches!(c.dtype(), DataType::Categorical(_, _)))
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in categorical {
+        let text = frame.column(&name)?.cast(&DataType::String)?;
+        out.with_column(text)?;
+    }
+    Ok(out)
+}

@@ -37,6 +37,7 @@ pub struct Preview {
 
 /// Compares every row of `frame` (a validated upload) with `published`.
 pub fn preview(frame: &DataFrame, published: Option<&Dataset>) -> PolarsResult<Preview> {
+    let frame = &col::as_text(frame)?;
     let s = |name: &str| frame.column(name).and_then(|c| c.str().cloned());
     let (ids, areas, sexes, ages, cat_types, cats, periods) = (
         s(col::INDICATOR_ID)?,

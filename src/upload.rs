@@ -182,9 +182,10 @@ async fn receive(
     }
 
     let published = state.editions.published();
-    // Validation is CPU work: off the async threads.
+    // Validation is CPU work, and staging the bytes is disk work: both off
+    // the async threads, side by side.
     let checked = {
-        let published = published.clone();
+        let (published, store) = (published.clone(), store.clone());
         tokio::task::spawn_blocking(move || {
             let catalogue = crate::catalogue::Catalogue::bundled();
             let gazetteer = crate::areas::Gazetteer::shared();
@@ -195,8 +196,10 @@ async fn receive(
             files
                 .into_iter()
                 .map(|(name, bytes)| {
-                    let extract = ingest::read(&name, &bytes, sheet.as_deref(), &ctx);
-                    (name, bytes, extract)
+                    let (extract, staged) = store.stage_during(&bytes, || {
+                        ingest::read(&name, &bytes, sheet.as_deref(), &ctx)
+                    });
+                    (name, bytes.len(), staged, extract)
                 })
                 .collect::<Vec<_>>()
         })
@@ -211,17 +214,22 @@ async fn receive(
             );
         }
     };
-    let all_valid = checked.iter().all(|(_, _, x)| x.frame.is_some());
+    let all_valid = checked.iter().all(|(_, _, _, x)| x.frame.is_some());
     let mut upload_ids = Vec::new();
     let mut summary: Option<Preview> = None;
     let mut results = Vec::new();
-    for (name, bytes, extract) in checked {
+    for (name, size, staged, extract) in checked {
         if all_valid && let Some(mut frame) = extract.frame {
             let format = extract.report.format.map_or("unknown", |f| f.label());
-            match store
-                .add_upload(&name, &bytes, format, &mut frame, &user.email)
-                .await
-            {
+            let kept = match staged {
+                Ok(staged) => {
+                    store
+                        .keep_upload(&name, staged, format, &mut frame, &user.email)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            match kept {
                 Ok(u) => upload_ids.push(u.id),
                 Err(e) => {
                     return plain_text(
@@ -244,7 +252,7 @@ async fn receive(
         }
         results.push(FileResult {
             name,
-            size: bytes.len(),
+            size,
             report: extract.report,
         });
     }

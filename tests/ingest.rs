@@ -3,6 +3,7 @@
 
 use hwb_outcomes::areas::Gazetteer;
 use hwb_outcomes::catalogue::Catalogue;
+use hwb_outcomes::frame::as_text;
 use hwb_outcomes::ingest::report::{Issue, Report};
 use hwb_outcomes::ingest::{self, Context, Extract, Format, Limits};
 
@@ -69,7 +70,7 @@ fn a_clean_fingertips_export_becomes_the_canonical_frame() {
         ),
         (3, 1, 2, 2)
     );
-    let frame = e.frame.unwrap();
+    let frame = as_text(&e.frame.unwrap()).unwrap();
     assert_eq!(frame.height(), 3);
     let values: Vec<Option<f64>> = frame
         .column("value")
@@ -126,7 +127,7 @@ fn windows_1252_text_as_excel_saves_it_is_decoded() {
     let e = read_with("excel.csv", &bytes, Limits::default());
     assert!(e.report.is_valid(), "{:#?}", e.report.errors);
     assert_eq!(e.report.encoding, Some(ingest::text::Encoding::Windows1252));
-    let frame = e.frame.unwrap();
+    let frame = as_text(&e.frame.unwrap()).unwrap();
     assert_eq!(
         frame.column("area_name").unwrap().str().unwrap().get(0),
         Some("Ynys M\u{f4}n")
@@ -152,7 +153,7 @@ fn the_analyst_template_and_its_example_validate() {
     assert_eq!(e.report.format, Some(Format::AnalystTemplate));
     assert_eq!(e.report.rows, 4);
     // The suppressed row is kept, as suppressed, never as zero.
-    let frame = e.frame.unwrap();
+    let frame = as_text(&e.frame.unwrap()).unwrap();
     assert_eq!(frame.column("value").unwrap().f64().unwrap().get(3), None);
     assert!(
         e.report
@@ -169,7 +170,7 @@ fn the_analyst_template_and_its_example_validate() {
         "indicator_id,area_code,period,value\n93015,E06000006,2022/23,25.5\n",
     );
     assert!(e.report.is_valid(), "{:#?}", e.report.errors);
-    let frame = e.frame.unwrap();
+    let frame = as_text(&e.frame.unwrap()).unwrap();
     assert_eq!(
         frame.column("sex").unwrap().str().unwrap().get(0),
         Some("Persons")
@@ -437,7 +438,7 @@ fn unbalanced_quotes() {
     let e = read("multiline.csv", &text);
     assert!(e.report.is_valid(), "{:#?}", e.report.errors);
     assert_eq!(
-        e.frame
+        as_text(&e.frame.unwrap())
             .unwrap()
             .column("indicator_name")
             .unwrap()
@@ -670,7 +671,7 @@ fn real_county_ua_export_with_newlines_and_short_rows() {
         ),
         (852, 1, 162, 3)
     );
-    let frame = e.frame.unwrap();
+    let frame = as_text(&e.frame.unwrap()).unwrap();
     assert_eq!(frame.height(), 852);
     // The ten rows Fingertips suppressed stay suppressed: no value, a note.
     let values = frame.column("value").unwrap().f64().unwrap();
@@ -761,5 +762,87 @@ fn real_extracts_ingest_into_one_edition() {
             .unwrap();
         assert_eq!(next.rows, 175 + 852);
         assert_eq!(next.base_id, Some(edition.id));
+    });
+}
+
+/// The files under the store's `uploads/`, sorted.
+fn upload_files(data: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("uploads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn staged_bytes_are_kept_only_with_a_valid_upload() {
+    let good = file(&[ft_row("E06000006", "2023", "13", "10", "16", "", "")]);
+    let bad = file(&[ft_row("E06000006", "2023", "x", "10", "16", "", "")]);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = hwb_outcomes::store::Store::open(dir.path()).await.unwrap();
+        // Refused: the bytes were written while the rows were checked, and
+        // are gone again.
+        let (extract, staged) = store.stage_during(bad.as_bytes(), || read("bad.csv", &bad));
+        assert!(extract.frame.is_none());
+        let staged = staged.unwrap();
+        assert_eq!(upload_files(dir.path()).len(), 1, "staged while validating");
+        drop(staged);
+        assert!(
+            upload_files(dir.path()).is_empty(),
+            "nothing kept of a refused file"
+        );
+
+        // Accepted: kept under its SHA-256, with its frame, nothing else.
+        let (extract, staged) = store.stage_during(good.as_bytes(), || read("good.csv", &good));
+        let mut frame = extract.frame.unwrap();
+        let upload = store
+            .keep_upload(
+                "good.csv",
+                staged.unwrap(),
+                "fingertips",
+                &mut frame,
+                "test",
+            )
+            .await
+            .unwrap();
+        assert_eq!(upload.size as usize, good.len());
+        assert_eq!(
+            upload_files(dir.path()),
+            [
+                format!("{}.parquet", upload.id),
+                format!("{}.bin", upload.sha256)
+            ]
+        );
+        assert_eq!(
+            std::fs::read(store.upload_bytes_path(&upload.sha256)).unwrap(),
+            good.as_bytes()
+        );
+        // The same bytes again: one copy of them, a second frame.
+        let again = store
+            .add_upload(
+                "good again.csv",
+                good.as_bytes(),
+                "fingertips",
+                &mut frame,
+                "test",
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.sha256, upload.sha256);
+        assert_eq!(upload_files(dir.path()).len(), 3);
+        // The stored frame reads back as text, equal to what was validated.
+        let stored = hwb_outcomes::store::Store::read_frame(
+            &dir.path()
+                .join("uploads")
+                .join(format!("{}.parquet", upload.id)),
+        )
+        .unwrap();
+        assert!(stored.equals_missing(&as_text(&frame).unwrap()));
     });
 }

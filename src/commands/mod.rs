@@ -9,7 +9,7 @@ use crate::catalogue::Catalogue;
 use crate::cli::ReadArgs;
 use crate::config::Config;
 use crate::ingest::{self, Context, Extract, Limits};
-use crate::store::Store;
+use crate::store::{Staged, Store, StoreError};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,12 +30,18 @@ fn limits(read: &ReadArgs) -> Limits {
     }
 }
 
-/// Reads and validates each file, with a progress bar on a terminal.
+/// A file read and validated, and (for `ingest`) its bytes staged in the
+/// store meanwhile.
+type Checked = (PathBuf, Option<Result<Staged, StoreError>>, Extract);
+
+/// Reads and validates each file, with a progress bar on a terminal. With a
+/// store, each file's bytes are staged in it while they are validated.
 fn read_all(
     files: &[PathBuf],
     read: &ReadArgs,
     held_from: std::collections::HashMap<String, chrono::NaiveDate>,
-) -> Vec<(PathBuf, Vec<u8>, Extract)> {
+    store: Option<&Store>,
+) -> Vec<Checked> {
     let catalogue = Catalogue::bundled();
     let gazetteer = Gazetteer::bundled();
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -69,26 +75,32 @@ fn read_all(
             let refuse = |message: String| {
                 let mut report = ingest::report::Report::new(&name);
                 report.file_error(message);
-                (Vec::new(), Extract { frame: None, report })
+                (None, Extract { frame: None, report })
             };
             // Check the size before reading, so an oversized file is never
             // loaded into memory.
-            let (bytes, extract) = match std::fs::metadata(path) {
+            let (staged, extract) = match std::fs::metadata(path) {
                 Err(e) => refuse(format!("cannot be read: {e}")),
                 Ok(meta) if meta.len() > ctx.limits.max_bytes as u64 => refuse(format!(
                     "the file is {} bytes, over the limit of {} bytes: split it, or raise --max-bytes",
                     meta.len(),
                     ctx.limits.max_bytes
                 )),
-                Ok(_) => match std::fs::read(path) {
+                Ok(_) => match ingest::load(path) {
                     Err(e) => refuse(format!("cannot be read: {e}")),
                     Ok(bytes) => {
-                        let extract = ingest::read(&name, &bytes, read.sheet.as_deref(), &ctx);
-                        (bytes, extract)
+                        let check = || ingest::read(&name, &bytes, read.sheet.as_deref(), &ctx);
+                        match store {
+                            Some(store) => {
+                                let (extract, staged) = store.stage_during(&bytes, check);
+                                (Some(staged), extract)
+                            }
+                            None => (None, check()),
+                        }
                     }
                 },
             };
-            (path.clone(), bytes, extract)
+            (path.clone(), staged, extract)
         })
         .collect();
     if let Some(bar) = bar {
@@ -126,7 +138,7 @@ fn print_report(report: &ingest::report::Report) {
 }
 
 pub fn validate(files: &[PathBuf], json: bool, read: &ReadArgs) -> ExitCode {
-    let results = read_all(files, read, Default::default());
+    let results = read_all(files, read, Default::default(), None);
     let all_valid = results.iter().all(|(_, _, e)| e.report.is_valid());
     if json {
         let reports: Vec<_> = results.iter().map(|(_, _, e)| &e.report).collect();
@@ -217,7 +229,7 @@ pub fn ingest(
             return ExitCode::from(2);
         }
     };
-    let mut results = read_all(files, read, held_from(&store));
+    let mut results = read_all(files, read, held_from(&store), Some(&store));
     for (_, _, e) in &results {
         print_report(&e.report);
     }
@@ -233,12 +245,13 @@ pub fn ingest(
     let actor = cli_actor();
     let outcome: Result<_, crate::store::StoreError> = runtime().block_on(async {
         let mut ids = Vec::new();
-        for (_, bytes, extract) in &mut results {
+        for (_, staged, extract) in &mut results {
             let format = extract.report.format.map_or("unknown", |f| f.label());
             let frame = extract.frame.as_mut().expect("checked above");
+            let staged = staged.take().expect("staged while validated")?;
             ids.push(
                 store
-                    .add_upload(&extract.report.file, bytes, format, frame, &actor)
+                    .keep_upload(&extract.report.file, staged, format, frame, &actor)
                     .await?
                     .id,
             );

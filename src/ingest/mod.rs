@@ -122,46 +122,250 @@ pub fn read(file_name: &str, bytes: &[u8], sheet: Option<&str>, ctx: &Context) -
         Sniffed::Text => {
             let (text, encoding) = text::decode(bytes);
             report.encoding = Some(encoding);
-            read_csv(&text, report, ctx)
+            read_csv(&text, report, ctx, None)
         }
     }
 }
 
-fn read_csv(text: &str, report: Report, ctx: &Context) -> Extract {
+/// Reads a whole file; a large one in two halves on two threads, since
+/// copying it from the page cache is otherwise a serial cost before
+/// validation can start.
+pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len() as usize;
+        if len >= MIN_CHUNK_BYTES {
+            let mut bytes = vec![0u8; len];
+            let (first, second) = bytes.split_at_mut(len / 2);
+            std::thread::scope(|scope| {
+                let file = &file;
+                let rest = scope.spawn(move || file.read_exact_at(second, (len / 2) as u64));
+                file.read_exact_at(first, 0)?;
+                rest.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })?;
+            return Ok(bytes);
+        }
+    }
+    std::fs::read(path)
+}
+
+/// Below this size a file is validated on one thread: splitting it would
+/// cost more than it saves.
+const MIN_CHUNK_BYTES: usize = 4 << 20;
+
+/// `chunks` overrides how many pieces the rows are validated in (tests).
+fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) -> Extract {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    // One record buffer for the whole file: no allocation per row.
     let mut record = csv::StringRecord::new();
     let header_record = match reader.read_record(&mut record) {
         Ok(true) => record.clone(),
         _ => csv::StringRecord::new(),
     };
+    let body = text.get(reader.position().byte() as usize..).unwrap_or("");
     let header: Vec<&str> = header_record.iter().collect();
-    let mut v = match start(&header, report, ctx, text.len()) {
-        Ok(v) => v,
+    let (map, report) = match start(&header, report) {
+        Ok(started) => started,
         Err(extract) => return *extract,
     };
-    let mut last_start = 0usize;
-    let mut row = 1usize;
-    while let Ok(true) = reader.read_record(&mut record) {
-        row += 1;
-        last_start = record.position().map_or(0, |p| p.byte() as usize);
-        let fields: Vec<&str> = record.iter().collect();
-        if !feed(&mut v, row, &fields, ctx, text.len()) {
-            break;
-        }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunks = chunks.unwrap_or((body.len() / MIN_CHUNK_BYTES).clamp(1, threads.min(8)));
+    read_body(body, chunks, &map, report, ctx, text.len())
+}
+
+/// Validates the rows after the header in `chunks` pieces on as many
+/// threads, or in one piece when a cut fell inside a quoted field.
+fn read_body(
+    body: &str,
+    chunks: usize,
+    map: &columns::ColumnMap,
+    report: Report,
+    ctx: &Context,
+    total_bytes: usize,
+) -> Extract {
+    read_pieces(body, chunks, map, &report, ctx, total_bytes).unwrap_or_else(|| {
+        read_pieces(body, 1, map, &report, ctx, total_bytes).expect("one piece has no cut")
+    })
+}
+
+/// `read_body` in `chunks` pieces; `None` if a cut fell inside a quoted
+/// field (possible only when a quote mark stands inside an unquoted field).
+fn read_pieces(
+    body: &str,
+    chunks: usize,
+    map: &columns::ColumnMap,
+    report: &Report,
+    ctx: &Context,
+    total_bytes: usize,
+) -> Option<Extract> {
+    let strings = rows::Strings::new();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let progress = Progress {
+        ctx,
+        done: &done,
+        total: total_bytes as u64,
+    };
+    let cuts = cut_points(body.as_bytes(), chunks);
+    let parts: Vec<&str> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
+    let mut results: Vec<Part> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts[1..]
+            .iter()
+            .map(|&part| {
+                let (strings, progress) = (&strings, &progress);
+                scope.spawn(move || read_part(part, map, report, strings, ctx, progress))
+            })
+            .collect();
+        let first = read_part(parts[0], map, report, &strings, ctx, &progress);
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            )
+            .collect()
+    });
+    let last = results.len() - 1;
+    if results[..last].iter().any(|p| p.ends_inside_quotes) {
+        return None;
     }
-    let (frame, report) = v.finish();
+    let unbalanced = results[last].ends_inside_quotes;
+    let mut offset = 1; // the header row
+    for part in &mut results {
+        part.validator.shift(offset);
+        offset += part.records;
+    }
+    let (frame, report) = rows::finish(results.into_iter().map(|p| p.validator).collect());
     let mut extract = Extract { frame, report };
-    if ends_inside_quotes(&text[last_start.min(text.len())..]) {
+    if unbalanced {
         extract.frame = None;
         extract.report.file_error(
             "unbalanced quotes: the last row opens a quoted field that is never closed, so everything after it ran together; check the quote marks in that row",
         );
     }
-    extract
+    Some(extract)
+}
+
+/// Where to cut CSV text into `n` pieces of about equal size: after a line
+/// end with an even number of quote marks before it, which is outside any
+/// quoted field in a well-formed file (`read_body` checks that it was).
+fn cut_points(bytes: &[u8], n: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let mut odd = false;
+    let mut pos = 0;
+    for k in 1..n {
+        let target = bytes.len() / n * k;
+        if target <= pos {
+            continue;
+        }
+        odd ^= bytes[pos..target].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let mut i = target;
+        while i < bytes.len() && (odd || bytes[i] != b'\n') {
+            odd ^= bytes[i] == b'"';
+            i += 1;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        pos = i + 1;
+        cuts.push(pos);
+    }
+    cuts.push(bytes.len());
+    cuts.dedup();
+    if cuts.len() == 1 {
+        cuts.push(0); // an empty body is one empty piece
+    }
+    cuts
+}
+
+/// Progress shared by the threads of one file.
+struct Progress<'a> {
+    ctx: &'a Context<'a>,
+    done: &'a std::sync::atomic::AtomicU64,
+    total: u64,
+}
+
+impl Progress<'_> {
+    fn add(&self, bytes: u64) {
+        use std::sync::atomic::Ordering;
+        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if let Some(progress) = self.ctx.progress {
+            progress(done.min(self.total), self.total);
+        }
+    }
+}
+
+/// One piece of a file, validated.
+struct Part<'a> {
+    validator: rows::Validator<'a>,
+    /// Records read, blank ones included: how far the next piece's rows
+    /// are numbered on.
+    records: usize,
+    ends_inside_quotes: bool,
+}
+
+fn read_part<'a>(
+    part: &str,
+    map: &columns::ColumnMap,
+    report: &Report,
+    strings: &'a rows::Strings,
+    ctx: &'a Context<'a>,
+    progress: &Progress,
+) -> Part<'a> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(part.as_bytes());
+    // One record buffer for the whole piece: no allocation per row.
+    let mut record = csv::StringRecord::new();
+    let mut v = rows::Validator::new(
+        ctx,
+        map.clone(),
+        strings,
+        report.clone(),
+        capacity(part.len(), ctx),
+    );
+    let (mut row, mut last_start, mut reported) = (0usize, 0usize, 0usize);
+    while let Ok(true) = reader.read_record(&mut record) {
+        row += 1;
+        last_start = record.position().map_or(0, |p| p.byte() as usize);
+        // The fields on the stack, not in a new vector per row.
+        let mut inline = [""; 40];
+        let spilled: Vec<&str>;
+        let fields: &[&str] = if record.len() <= inline.len() {
+            for (slot, field) in inline.iter_mut().zip(record.iter()) {
+                *slot = field;
+            }
+            &inline[..record.len()]
+        } else {
+            spilled = record.iter().collect();
+            &spilled
+        };
+        if !feed(&mut v, row, fields, ctx) {
+            break;
+        }
+        if row.is_multiple_of(65_536) {
+            progress.add((last_start - reported) as u64);
+            reported = last_start;
+        }
+    }
+    progress.add((part.len() - reported.min(part.len())) as u64);
+    v.done();
+    Part {
+        validator: v,
+        records: row,
+        ends_inside_quotes: ends_inside_quotes(
+            part.as_bytes().get(last_start..).unwrap_or_default(),
+        ),
+    }
+}
+
+/// Rows to make room for: a guess from the size, never past the row cap.
+fn capacity(bytes: usize, ctx: &Context) -> usize {
+    (bytes / 120).min(ctx.limits.max_rows).max(16)
 }
 
 fn read_sheet(
@@ -179,27 +383,30 @@ fn read_sheet(
         };
     };
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut v = match start(&header, report, ctx, total_bytes) {
-        Ok(v) => v,
+    let (map, report) = match start(&header, report) {
+        Ok(started) => started,
         Err(extract) => return *extract,
     };
+    let strings = rows::Strings::new();
+    let mut v = rows::Validator::new(ctx, map, &strings, report, capacity(total_bytes, ctx));
     for (n, cells) in &rows[1..] {
         let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
-        if !feed(&mut v, *n, &fields, ctx, total_bytes) {
+        if !feed(&mut v, *n, &fields, ctx) {
             break;
         }
     }
-    let (frame, report) = v.finish();
+    // Sheet rows come numbered as the spreadsheet shows them.
+    v.done();
+    v.shift(0);
+    let (frame, report) = rows::finish(vec![v]);
     Extract { frame, report }
 }
 
-/// Recognises the header and sets up validation, or reports why not.
-fn start<'a>(
+/// Recognises the header, or reports why not.
+fn start(
     header: &[&str],
     mut report: Report,
-    ctx: &'a Context<'a>,
-    total_bytes: usize,
-) -> Result<rows::Validator<'a>, Box<Extract>> {
+) -> Result<(columns::ColumnMap, Report), Box<Extract>> {
     if header.is_empty() {
         report.file_error("the file is empty");
         return Err(Box::new(Extract {
@@ -210,9 +417,7 @@ fn start<'a>(
     match columns::detect(header) {
         Ok(map) => {
             report.format = Some(map.format);
-            // A guess from the file size; never trusted beyond the row cap.
-            let capacity = (total_bytes / 120).min(ctx.limits.max_rows).max(16);
-            Ok(rows::Validator::new(ctx, map, report, capacity))
+            Ok((map, report))
         }
         Err(message) => {
             report.file_error(message);
@@ -225,50 +430,195 @@ fn start<'a>(
 }
 
 /// Validates one data row; false once the row cap stops reading.
-fn feed(
-    v: &mut rows::Validator,
-    row: usize,
-    fields: &[&str],
-    ctx: &Context,
-    total_bytes: usize,
-) -> bool {
+fn feed(v: &mut rows::Validator, row: usize, fields: &[&str], ctx: &Context) -> bool {
     if fields.iter().all(|f| f.trim().is_empty()) {
         return true; // blank spreadsheet rows
     }
     if v.rows() >= ctx.limits.max_rows {
-        v.report.file_error(format!(
-            "the file has more than {} data rows, the limit: split it, or raise the limit",
-            ctx.limits.max_rows
-        ));
+        v.cap();
         return false;
     }
     v.push(row, fields);
-    if let Some(progress) = ctx.progress
-        && v.rows().is_multiple_of(65_536)
-    {
-        progress((v.rows() * 120).min(total_bytes) as u64, total_bytes as u64);
-    }
     true
 }
 
 /// Whether CSV text ends inside a quoted field (an unclosed quote).
-fn ends_inside_quotes(tail: &str) -> bool {
+fn ends_inside_quotes(tail: &[u8]) -> bool {
     let mut in_quotes = false;
     let mut at_field_start = true;
-    let mut chars = tail.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut bytes = tail.iter().peekable();
+    while let Some(&c) = bytes.next() {
         if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
+            if c == b'"' {
+                if bytes.peek() == Some(&&b'"') {
+                    bytes.next();
                 } else {
                     in_quotes = false;
                 }
             }
-        } else if c == '"' && at_field_start {
+        } else if c == b'"' && at_field_start {
             in_quotes = true;
         }
-        at_field_start = !in_quotes && matches!(c, ',' | '\n' | '\r');
+        at_field_start = !in_quotes && matches!(c, b',' | b'\n' | b'\r');
     }
     in_quotes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::as_text;
+
+    /// A template file with what makes chunking hard: quoted fields holding
+    /// commas, newlines and doubled quotes; quote marks inside unquoted
+    /// fields (which fool a quote count); blank lines; errors, warnings and
+    /// a duplicate far from its first row.
+    fn awkward_file(line_end: &str, with_errors: bool, stray_quotes: bool) -> String {
+        let id = Catalogue::bundled()
+            .iter()
+            .next()
+            .expect("an indicator")
+            .id
+            .clone();
+        let mut out = columns::TEMPLATE_COLUMNS.join(",") + line_end;
+        for i in 0..400 {
+            let area = ["E06000006", "E06000007", "E06000008", "E06999999"][i % 4];
+            let name = if i % 7 == 0 {
+                format!("\"Name, with{line_end}a \"\"quote\"\"\"")
+            } else {
+                "Plain name".to_owned()
+            };
+            let category = if stray_quotes && i % 11 == 0 {
+                "5\" decile"
+            } else {
+                ""
+            };
+            let value = match i {
+                123 if with_errors => "x".to_owned(),
+                _ if i % 17 == 0 => String::new(),
+                _ => format!("{}.5", i % 90),
+            };
+            let note = if i % 17 == 0 { "suppressed" } else { "" };
+            let period = if i == 350 && with_errors {
+                2000
+            } else {
+                2000 + i / 4
+            };
+            out += &format!(
+                "{id},{name},{area},,Persons,All ages,,{category},{period},{value},,,,,,,{note}{line_end}"
+            );
+            if i % 50 == 0 {
+                out += line_end;
+            }
+        }
+        out
+    }
+
+    /// The file in `chunks` pieces; `None` when it had to be read in one.
+    fn read_in(text: &str, chunks: usize) -> Option<Extract> {
+        let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+        let ctx = Context::new(&c, &g);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let mut header = csv::StringRecord::new();
+        reader.read_record(&mut header).expect("a header");
+        let body = &text[reader.position().byte() as usize..];
+        let header: Vec<&str> = header.iter().collect();
+        let (map, report) = start(&header, Report::new("awkward.csv"))
+            .ok()
+            .expect("a template header");
+        read_pieces(body, chunks, &map, &report, &ctx, text.len())
+    }
+
+    fn assert_same(many: &Extract, one: &Extract, what: &str) {
+        assert_eq!(many.report.errors, one.report.errors, "{what}");
+        assert_eq!(many.report.warnings, one.report.warnings, "{what}");
+        let counts = |r: &Report| (r.rows, r.indicators, r.areas, r.periods);
+        assert_eq!(counts(&many.report), counts(&one.report), "{what}");
+        match (&many.frame, &one.frame) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (as_text(a).expect("text"), as_text(b).expect("text"));
+                assert!(a.equals_missing(&b), "{what}");
+            }
+            (None, None) => {}
+            _ => panic!("{what}: one has a frame, the other not"),
+        }
+    }
+
+    #[test]
+    fn any_number_of_chunks_gives_the_one_pass_result() {
+        for line_end in ["\n", "\r\n"] {
+            let text = awkward_file(line_end, true, false);
+            let one = read_in(&text, 1).expect("one piece");
+            // The file's own problems, found in one pass: record i is row
+            // i + 2 (blank lines are not records).
+            assert_eq!(one.report.rows, 400);
+            assert!(
+                one.report
+                    .errors
+                    .iter()
+                    .any(|e| e.row == Some(125) && e.value.as_deref() == Some("x"))
+            );
+            let duplicate = one
+                .report
+                .errors
+                .iter()
+                .find(|e| e.message.starts_with("duplicate of row"))
+                .expect("the repeated key is found");
+            assert_eq!(duplicate.row, Some(352));
+            assert!(
+                duplicate.message.starts_with("duplicate of row 4:"),
+                "{duplicate:?}"
+            );
+            assert!(!one.report.warnings.is_empty());
+            assert!(one.frame.is_none());
+            let valid = awkward_file(line_end, false, false);
+            let one_valid = read_in(&valid, 1).expect("one piece");
+            assert!(
+                one_valid.report.is_valid(),
+                "{:#?}",
+                one_valid.report.errors
+            );
+            for chunks in 2..=13 {
+                let what = format!("{chunks} chunks, {line_end:?}");
+                let many = read_in(&text, chunks).expect("quotes are balanced at every cut");
+                assert_same(&many, &one, &what);
+                let many = read_in(&valid, chunks).expect("quotes are balanced at every cut");
+                assert_same(&many, &one_valid, &what);
+            }
+        }
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_falls_back_to_one_pass() {
+        let text = awkward_file("\n", true, true);
+        let one = read_in(&text, 1).expect("one piece");
+        assert!(
+            (2..=13).any(|n| read_in(&text, n).is_none()),
+            "the stray quotes fool the cut at some count"
+        );
+        // Whatever the count, the answer is the one-pass answer.
+        let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+        let ctx = Context::new(&c, &g);
+        for chunks in 2..=13 {
+            let e = read_csv(&text, Report::new("awkward.csv"), &ctx, Some(chunks));
+            assert_same(&e, &one, &format!("{chunks} chunks"));
+        }
+    }
+
+    #[test]
+    fn cuts_fall_after_line_ends_outside_quotes() {
+        let text = b"a,b\n\"x\ny\",z\nc,d\ne,f\n";
+        for n in 1..=6 {
+            let cuts = cut_points(text, n);
+            assert_eq!((cuts[0], *cuts.last().unwrap()), (0, text.len()));
+            for &cut in &cuts[1..cuts.len() - 1] {
+                assert_eq!(text[cut - 1], b'\n');
+                let quotes = text[..cut].iter().filter(|&&b| b == b'"').count();
+                assert_eq!(quotes % 2, 0, "cut {cut} of {n}");
+            }
+        }
+        assert_eq!(cut_points(b"", 4), vec![0, 0]);
+    }
 }

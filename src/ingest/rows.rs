@@ -1,5 +1,11 @@
 //! Row validation and frame building, in one pass: each row is checked and,
 //! while the file has no error, appended to the canonical columns.
+//!
+//! A large file is validated in chunks on several threads (see
+//! `super::read_csv`): each chunk has its own `Validator`, numbering rows
+//! from 1, and `finish` merges them in file order, shifting row numbers, so
+//! the report and frame equal those of one pass over the whole file.
+//! Duplicate keys are found once, across chunks, by sorting.
 
 use super::columns::{ColumnMap, FIELDS, Field};
 use super::period::{self, Period};
@@ -7,43 +13,94 @@ use super::report::{Issue, Report, Severity};
 use super::{Context, Format};
 use crate::domain::ValueType;
 use crate::frame as col;
+use chrono::NaiveDate;
+use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// Rows listed as examples in an aggregated warning.
 const SAMPLE_ROWS: usize = 5;
+
+/// The subject id of a warning about no particular string.
+const NO_SUBJECT: u32 = u32::MAX;
+
+/// The distinct strings of one file, shared by all its chunks: each gets one
+/// id, which is also its category in the frame's categorical columns, so a
+/// repeated name costs four bytes a row instead of a copy.
+pub struct Strings {
+    categories: Arc<Categories>,
+    mapping: Arc<CategoricalMapping>,
+}
+
+impl Strings {
+    pub fn new() -> Strings {
+        // A mapping of this file's own, freed with its frame.
+        let categories = Categories::random("hwb-ingest".into(), CategoricalPhysical::U32);
+        let mapping = categories.mapping();
+        Strings {
+            categories,
+            mapping,
+        }
+    }
+
+    fn dtype(&self) -> DataType {
+        DataType::Categorical(self.categories.clone(), self.mapping.clone())
+    }
+
+    fn text(&self, id: u32) -> &str {
+        self.mapping.cat_to_str(id).unwrap_or_default()
+    }
+}
 
 #[derive(Default)]
 struct Aggregate {
     count: usize,
     rows: Vec<usize>,
-    column: Option<String>,
+    column: Option<Field>,
     value: Option<String>,
+}
+
+/// Per string id, what it is as a period, an indicator and an area, each
+/// looked up once per chunk.
+#[derive(Clone, Copy, Default)]
+struct Known<'a> {
+    /// The period and its start and end as days since 1970.
+    period: Option<Option<(Period, i32, i32)>>,
+    indicator: Option<Option<&'a crate::catalogue::Indicator>>,
+    held_from: Option<Option<NaiveDate>>,
+    area: Option<bool>,
+    /// Bits: seen as an indicator (1), an area (2), a period (4).
+    seen: u8,
 }
 
 pub struct Validator<'a> {
     ctx: &'a Context<'a>,
     map: ColumnMap,
+    strings: &'a Strings,
     pub report: Report,
     building: bool,
+    /// Stopped at the row cap.
+    capped: bool,
     cols: Columns,
-    interner: FxHashMap<Box<str>, u32>,
-    /// Per interned string: its parsed period, catalogue entry and whether
-    /// the gazetteer knows it, each looked up once.
-    periods: Vec<Option<Option<Period>>>,
-    catalogue_entries: Vec<Option<Option<&'a crate::catalogue::Indicator>>>,
-    known_areas: Vec<Option<bool>>,
-    keys: FxHashMap<[u32; 7], usize>,
-    indicators: FxHashSet<u32>,
-    areas: FxHashSet<u32>,
-    period_ids: FxHashSet<u32>,
+    /// Per string column, the previous row's string and id: consecutive
+    /// rows mostly repeat them, and a comparison is cheaper than a lookup.
+    last: Vec<(String, u32)>,
+    /// This chunk's strings so far, before asking the shared mapping.
+    local: FxHashMap<Box<str>, u32>,
+    known: Vec<Known<'a>>,
+    /// What `known` lends for a string that has no id.
+    spare: Known<'a>,
+    /// Every row's key and row number, sorted in `finish` to find duplicates.
+    keys: Vec<([u32; 7], u32)>,
     /// Warnings counted once per kind and subject, not once per row.
-    aggregates: BTreeMap<(u8, String), Aggregate>,
+    aggregates: FxHashMap<(u8, u32), Aggregate>,
+    /// Added to every row number when the chunks are merged.
+    row_offset: usize,
 }
 
 struct Columns {
-    strings: Vec<StringChunkedBuilder>,
+    strings: Vec<CategoricalChunkedBuilder<Categorical32Type>>,
     numbers: Vec<PrimitiveChunkedBuilder<Float64Type>>,
     start: PrimitiveChunkedBuilder<Int32Type>,
     end: PrimitiveChunkedBuilder<Int32Type>,
@@ -68,6 +125,15 @@ const STRING_COLUMNS: [&str; 16] = [
     col::FT_COMPARED_PARENT,
     col::FT_COMPARED_GOAL,
 ];
+// Positions in STRING_COLUMNS of the key's strings.
+const S_INDICATOR: usize = 0;
+const S_AREA: usize = 2;
+const S_SEX: usize = 6;
+const S_AGE: usize = 7;
+const S_CATEGORY_TYPE: usize = 8;
+const S_CATEGORY: usize = 9;
+const S_PERIOD: usize = 10;
+
 const NUMBER_FIELDS: [(Field, &str); 7] = [
     (Field::Value, col::VALUE),
     (Field::Lower95, col::LOWER_95),
@@ -79,11 +145,15 @@ const NUMBER_FIELDS: [(Field, &str); 7] = [
 ];
 
 impl Columns {
-    fn new(capacity: usize) -> Columns {
+    fn new(capacity: usize, dtype: &DataType) -> Columns {
         Columns {
             strings: STRING_COLUMNS
                 .iter()
-                .map(|n| StringChunkedBuilder::new((*n).into(), capacity))
+                .map(|n| {
+                    let mut b = CategoricalChunkedBuilder::new((*n).into(), dtype.clone());
+                    b.reserve(capacity);
+                    b
+                })
                 .collect(),
             numbers: NUMBER_FIELDS
                 .iter()
@@ -96,56 +166,102 @@ impl Columns {
     }
 }
 
-fn epoch_days(d: chrono::NaiveDate) -> i32 {
-    d.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+fn epoch_days(d: NaiveDate) -> i32 {
+    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
         .num_days() as i32
 }
 
 /// Numbers as analysts write them: plain decimals, optionally with an
 /// exponent. Thousands separators, `#DIV/0!`, `NaN` and infinities are
-/// errors, not guesses.
+/// errors, not guesses (`inf` and `nan` parse, but not as finite numbers).
 fn parse_number(s: &str) -> Result<Option<f64>, ()> {
     if s.is_empty() {
         return Ok(None);
     }
     match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && !s.contains(['i', 'I', 'n', 'N']) => Ok(Some(v)),
+        Ok(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(()),
     }
+}
+
+/// `str::trim`, without its work for the common field that has no space
+/// at either end.
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [] => s,
+        [first, .., last] | [first @ last]
+            if first.is_ascii_graphic() && last.is_ascii_graphic() =>
+        {
+            s
+        }
+        _ => s.trim(),
+    }
+}
+
+fn opt(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
 impl<'a> Validator<'a> {
     pub fn new(
         ctx: &'a Context<'a>,
         map: ColumnMap,
+        strings: &'a Strings,
         report: Report,
         capacity: usize,
     ) -> Validator<'a> {
         Validator {
             ctx,
             map,
+            strings,
             report,
             building: true,
-            cols: Columns::new(capacity),
-            interner: FxHashMap::default(),
-            periods: Vec::new(),
-            catalogue_entries: Vec::new(),
-            known_areas: Vec::new(),
-            keys: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
-            indicators: FxHashSet::default(),
-            areas: FxHashSet::default(),
-            period_ids: FxHashSet::default(),
-            aggregates: BTreeMap::new(),
+            capped: false,
+            cols: Columns::new(capacity, &strings.dtype()),
+            last: vec![(String::new(), NO_SUBJECT); STRING_COLUMNS.len()],
+            local: FxHashMap::default(),
+            known: Vec::new(),
+            spare: Known::default(),
+            keys: Vec::with_capacity(capacity),
+            aggregates: FxHashMap::default(),
+            row_offset: 0,
         }
     }
 
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.interner.get(s) {
-            return id;
+    /// The id of a string of string column `column`.
+    fn id(&mut self, column: usize, s: &str) -> u32 {
+        let last = &mut self.last[column];
+        if last.1 != NO_SUBJECT && last.0 == s {
+            return last.1;
         }
-        let id = self.interner.len() as u32;
-        self.interner.insert(s.into(), id);
+        let id = match self.local.get(s) {
+            Some(&id) => id,
+            None => {
+                // Fails only past u32::MAX distinct strings, far beyond
+                // any row cap.
+                let Ok(id) = self.strings.mapping.insert_cat(s) else {
+                    self.building = false;
+                    return NO_SUBJECT;
+                };
+                self.local.insert(s.into(), id);
+                id
+            }
+        };
+        last.0.clear();
+        last.0.push_str(s);
+        last.1 = id;
         id
+    }
+
+    fn known(&mut self, id: u32) -> &mut Known<'a> {
+        if id == NO_SUBJECT {
+            self.spare = Known::default();
+            return &mut self.spare;
+        }
+        if self.known.len() <= id as usize {
+            self.known.resize(id as usize + 1, Known::default());
+        }
+        &mut self.known[id as usize]
     }
 
     fn error(&mut self, row: usize, field: Option<Field>, value: &str, message: impl Into<String>) {
@@ -154,36 +270,29 @@ impl<'a> Validator<'a> {
             self.report.errors_not_listed += 1;
             return;
         }
-        let column = field.map(|f| self.map.name(f).to_owned());
-        let issue = self.report.issue(
-            Severity::Error,
-            Some(row),
-            column.as_deref(),
-            Some(value),
-            message,
-        );
+        let column = field.map(|f| self.map.name(f));
+        let issue = self
+            .report
+            .issue(Severity::Error, Some(row), column, Some(value), message);
         self.report.errors.push(issue);
     }
 
-    /// Counts a warning of one kind about one subject (an indicator, an area).
+    /// Counts a warning of one kind about one subject (an indicator, an
+    /// area, by string id).
     fn aggregate(
         &mut self,
         kind: u8,
-        subject: &str,
+        subject: u32,
         row: usize,
         column: Option<Field>,
         value: Option<&str>,
     ) {
-        let column = column.map(|f| self.map.name(f).to_owned());
-        let entry = self
-            .aggregates
-            .entry((kind, subject.to_owned()))
-            .or_default();
+        let entry = self.aggregates.entry((kind, subject)).or_default();
         entry.count += 1;
         if entry.rows.len() < SAMPLE_ROWS {
             entry.rows.push(row);
         }
-        if entry.column.is_none() {
+        if entry.column.is_none() && entry.value.is_none() {
             entry.column = column;
             entry.value = value.map(str::to_owned);
         }
@@ -193,7 +302,33 @@ impl<'a> Validator<'a> {
         self.report.rows
     }
 
-    /// Checks one data row (`row` as a spreadsheet numbers it).
+    /// Stops reading at the row cap (reported once, by `finish`).
+    pub fn cap(&mut self) {
+        self.capped = true;
+    }
+
+    /// Ends this chunk's reading: sorts its keys here, on its own thread,
+    /// so that `finish` only merges sorted runs.
+    pub fn done(&mut self) {
+        self.keys.sort_unstable();
+    }
+
+    /// Numbers this chunk's rows after `offset` rows of the file.
+    pub fn shift(&mut self, offset: usize) {
+        self.row_offset = offset;
+        for issue in &mut self.report.errors {
+            if let Some(row) = &mut issue.row {
+                *row += offset;
+            }
+        }
+        for agg in self.aggregates.values_mut() {
+            agg.rows.iter_mut().for_each(|r| *r += offset);
+        }
+        self.keys.iter_mut().for_each(|(_, r)| *r += offset as u32);
+    }
+
+    /// Checks one data row (`row` as a spreadsheet numbers it, within the
+    /// chunk).
     pub fn push(&mut self, row: usize, fields: &[&str]) {
         self.report.rows += 1;
         let width = self.map.names.len();
@@ -218,13 +353,13 @@ impl<'a> Validator<'a> {
                 return;
             }
             let first_missing = self.map.names[fields.len()].clone();
-            self.aggregate(KIND_SHORT_ROW, "", row, None, Some(&first_missing));
+            self.aggregate(KIND_SHORT_ROW, NO_SUBJECT, row, None, Some(&first_missing));
         }
         let resolved: [&str; FIELDS.len()] = FIELDS.map(|f| {
             self.map
                 .get(f)
                 .and_then(|i| fields.get(i))
-                .map_or("", |s| s.trim())
+                .map_or("", |s| trim(s))
         });
         let get = |f: Field| resolved[f as usize];
 
@@ -248,7 +383,7 @@ impl<'a> Validator<'a> {
                 "the area code is empty: every row needs an ONS area code such as E06000006",
             );
         }
-        let period_id = self.intern(period_label);
+        let period_id = self.id(S_PERIOD, period_label);
         let period = self.period(period_id, period_label);
         if period.is_none() {
             self.error(
@@ -268,7 +403,7 @@ impl<'a> Validator<'a> {
             }
         }
         let [value, l95, u95, l998, u998, count, denominator] = numbers;
-        let indicator_id = self.intern(indicator);
+        let indicator_id = self.id(S_INDICATOR, indicator);
         let info = self.catalogue_entry(indicator_id, indicator);
         self.check_numbers(
             row,
@@ -280,28 +415,18 @@ impl<'a> Validator<'a> {
         let sex = default_if_empty(get(Field::Sex), self.map.format, "Persons");
         let age = default_if_empty(get(Field::Age), self.map.format, "All ages");
         let (category_type, category) = (get(Field::CategoryType), get(Field::Category));
-        let area_id = self.intern(area);
+        let area_id = self.id(S_AREA, area);
         let key = [
             indicator_id,
             area_id,
-            self.intern(sex),
-            self.intern(age),
-            self.intern(category_type),
-            self.intern(category),
+            self.id(S_SEX, sex),
+            self.id(S_AGE, age),
+            self.id(S_CATEGORY_TYPE, category_type),
+            self.id(S_CATEGORY, category),
             period_id,
         ];
         if !indicator.is_empty() && !area.is_empty() {
-            match self.keys.get(&key) {
-                Some(&first) => {
-                    let subject = format!(
-                        "{indicator}, {area}, {sex}, {age}, {category_type} {category}, {period_label}"
-                    );
-                    self.error(row, None, &subject, format!("duplicate of row {first}: the same indicator, area, sex, age, category and period appear twice; keep one"));
-                }
-                None => {
-                    self.keys.insert(key, row);
-                }
-            }
+            self.keys.push((key, row as u32));
         }
 
         // Warnings, once the row is otherwise sound.
@@ -310,7 +435,7 @@ impl<'a> Validator<'a> {
             if info.is_none() {
                 self.aggregate(
                     KIND_UNKNOWN_INDICATOR,
-                    indicator,
+                    indicator_id,
                     row,
                     Some(Field::IndicatorId),
                     Some(indicator),
@@ -319,7 +444,7 @@ impl<'a> Validator<'a> {
             if !self.known_area(area_id, area) {
                 self.aggregate(
                     KIND_UNKNOWN_AREA,
-                    area,
+                    area_id,
                     row,
                     Some(Field::AreaCode),
                     Some(area),
@@ -331,56 +456,71 @@ impl<'a> Validator<'a> {
                 } else {
                     KIND_SUPPRESSED
                 };
-                self.aggregate(kind, indicator, row, Some(Field::Value), Some(note));
+                self.aggregate(kind, indicator_id, row, Some(Field::Value), Some(note));
             }
-            if let (Some(p), Some(held)) = (period, self.ctx.held_from.get(indicator))
-                && p.end < *held
+            if let (Some((p, _, _)), Some(held)) = (period, self.held_from(indicator_id, indicator))
+                && p.end < held
             {
                 self.aggregate(
                     KIND_OLDER,
-                    indicator,
+                    indicator_id,
                     row,
                     Some(Field::Period),
                     Some(period_label),
                 );
             }
         }
-        self.indicators.insert(key[0]);
-        self.areas.insert(key[1]);
-        self.period_ids.insert(period_id);
+        self.known(indicator_id).seen |= 1;
+        self.known(area_id).seen |= 2;
+        self.known(period_id).seen |= 4;
 
         if self.building {
-            let Some(period) = period else { return };
-            let c = &mut self.cols;
-            fn opt(s: &str) -> Option<&str> {
-                (!s.is_empty()).then_some(s)
-            }
-            let strings = [
-                Some(indicator),
-                opt(get(Field::IndicatorName)),
-                Some(area),
-                opt(get(Field::AreaName)),
-                opt(get(Field::AreaType)),
-                opt(get(Field::ParentCode)),
-                Some(sex),
-                Some(age),
-                Some(category_type),
-                Some(category),
-                Some(period_label),
-                opt(note),
-                opt(get(Field::RecentTrend)),
-                opt(get(Field::ComparedEngland)),
-                opt(get(Field::ComparedParent)),
-                opt(get(Field::ComparedGoal)),
+            let Some((_, start, end)) = period else {
+                return;
+            };
+            let key_strings = [
+                (S_INDICATOR, indicator_id),
+                (S_AREA, area_id),
+                (S_SEX, key[2]),
+                (S_AGE, key[3]),
+                (S_CATEGORY_TYPE, key[4]),
+                (S_CATEGORY, key[5]),
+                (S_PERIOD, period_id),
             ];
-            for (builder, s) in c.strings.iter_mut().zip(strings) {
-                builder.append_option(s);
+            let others = [
+                (1, opt(get(Field::IndicatorName))),
+                (3, opt(get(Field::AreaName))),
+                (4, opt(get(Field::AreaType))),
+                (5, opt(get(Field::ParentCode))),
+                (11, opt(note)),
+                (12, opt(get(Field::RecentTrend))),
+                (13, opt(get(Field::ComparedEngland))),
+                (14, opt(get(Field::ComparedParent))),
+                (15, opt(get(Field::ComparedGoal))),
+            ];
+            let mut ids = [None; STRING_COLUMNS.len()];
+            for (i, id) in key_strings {
+                ids[i] = Some(id);
+            }
+            for (i, s) in others {
+                ids[i] = s.map(|s| self.id(i, s));
+            }
+            let mapping = &self.strings.mapping;
+            let c = &mut self.cols;
+            for (builder, id) in c.strings.iter_mut().zip(ids) {
+                match id {
+                    Some(id) => {
+                        // Infallible: the id comes from this very mapping.
+                        let _ = builder.append_cat(id, mapping);
+                    }
+                    None => builder.append_null(),
+                }
             }
             for (builder, v) in c.numbers.iter_mut().zip(numbers) {
                 builder.append_option(v);
             }
-            c.start.append_value(epoch_days(period.start));
-            c.end.append_value(epoch_days(period.end));
+            c.start.append_value(start);
+            c.end.append_value(end);
             c.source_row.append_value(row as u32);
         }
     }
@@ -390,29 +530,34 @@ impl<'a> Validator<'a> {
         id: u32,
         indicator: &str,
     ) -> Option<&'a crate::catalogue::Indicator> {
-        let i = id as usize;
-        if self.catalogue_entries.len() <= i {
-            self.catalogue_entries.resize(i + 1, None);
-        }
         let catalogue = self.ctx.catalogue;
-        *self.catalogue_entries[i].get_or_insert_with(|| catalogue.get(indicator))
+        *self
+            .known(id)
+            .indicator
+            .get_or_insert_with(|| catalogue.get(indicator))
+    }
+
+    fn held_from(&mut self, id: u32, indicator: &str) -> Option<NaiveDate> {
+        let ctx = self.ctx;
+        let held = &ctx.held_from;
+        *self
+            .known(id)
+            .held_from
+            .get_or_insert_with(|| held.get(indicator).copied())
     }
 
     fn known_area(&mut self, id: u32, code: &str) -> bool {
-        let i = id as usize;
-        if self.known_areas.len() <= i {
-            self.known_areas.resize(i + 1, None);
-        }
         let gazetteer = self.ctx.gazetteer;
-        *self.known_areas[i].get_or_insert_with(|| gazetteer.get(code).is_some())
+        *self
+            .known(id)
+            .area
+            .get_or_insert_with(|| gazetteer.get(code).is_some())
     }
 
-    fn period(&mut self, id: u32, label: &str) -> Option<Period> {
-        let i = id as usize;
-        if self.periods.len() <= i {
-            self.periods.resize(i + 1, None);
-        }
-        *self.periods[i].get_or_insert_with(|| period::parse(label))
+    fn period(&mut self, id: u32, label: &str) -> Option<(Period, i32, i32)> {
+        *self.known(id).period.get_or_insert_with(|| {
+            period::parse(label).map(|p| (p, epoch_days(p.start), epoch_days(p.end)))
+        })
     }
 
     fn check_numbers(
@@ -487,19 +632,173 @@ impl<'a> Validator<'a> {
             }
         }
     }
+}
 
-    /// Ends validation: turns aggregated warnings into report lines and, if
-    /// the file had no error, returns the frame.
-    pub fn finish(mut self) -> (Option<DataFrame>, Report) {
-        self.report.indicators = self.indicators.len();
-        self.report.areas = self.areas.len();
-        self.report.periods = self.period_ids.len();
-        if self.report.rows == 0 && self.report.errors.is_empty() {
-            self.report
-                .file_error("the file has a header but no data rows");
+const KIND_SHORT_ROW: u8 = 0;
+const KIND_UNKNOWN_INDICATOR: u8 = 1;
+const KIND_UNKNOWN_AREA: u8 = 2;
+const KIND_SUPPRESSED: u8 = 3;
+const KIND_MISSING: u8 = 4;
+const KIND_OLDER: u8 = 5;
+
+/// The template may leave sex and age empty; Fingertips always fills them.
+fn default_if_empty<'s>(s: &'s str, format: Format, default: &'static str) -> &'s str {
+    if s.is_empty() && format == Format::AnalystTemplate {
+        default
+    } else {
+        s
+    }
+}
+
+/// Ends validation of a file's chunks (in file order, each already
+/// `shift`ed): merges their reports, finds duplicate keys across all of
+/// them, turns aggregated warnings into report lines and, if the file had
+/// no error, returns the frame.
+pub fn finish(mut chunks: Vec<Validator>) -> (Option<DataFrame>, Report) {
+    let Some(first) = chunks.first() else {
+        unreachable!("a file has at least one chunk");
+    };
+    let (ctx, strings, map) = (first.ctx, first.strings, first.map.clone());
+    let mut report = first.report.clone();
+    report.errors.clear();
+    report.warnings.clear();
+    report.rows = 0;
+    report.errors_not_listed = 0;
+    let mut building = true;
+    let mut capped = false;
+    let mut seen: Vec<u8> = Vec::new();
+    let mut keys = Vec::with_capacity(chunks.iter().map(|c| c.keys.len()).sum());
+    let mut aggregates: FxHashMap<(u8, u32), Aggregate> = FxHashMap::default();
+    let mut frames = Vec::with_capacity(chunks.len());
+    for chunk in &mut chunks {
+        report.rows += chunk.report.rows;
+        report.errors.append(&mut chunk.report.errors);
+        report.errors_not_listed += chunk.report.errors_not_listed;
+        building &= chunk.building;
+        capped |= chunk.capped;
+        if seen.len() < chunk.known.len() {
+            seen.resize(chunk.known.len(), 0);
         }
-        let aggregates = std::mem::take(&mut self.aggregates);
-        for ((kind, subject), agg) in aggregates {
+        for (s, k) in seen.iter_mut().zip(&chunk.known) {
+            *s |= k.seen;
+        }
+        keys.append(&mut chunk.keys);
+        chunk.keys = Vec::new();
+        for (k, agg) in chunk.aggregates.drain() {
+            let into = aggregates.entry(k).or_default();
+            into.count += agg.count;
+            let room = SAMPLE_ROWS - into.rows.len();
+            into.rows.extend(agg.rows.into_iter().take(room));
+            if into.column.is_none() && into.value.is_none() {
+                into.column = agg.column;
+                into.value = agg.value;
+            }
+        }
+    }
+    let count = |bit: u8| seen.iter().filter(|s| *s & bit != 0).count();
+    (report.indicators, report.areas, report.periods) = (count(1), count(2), count(4));
+
+    let duplicates = duplicate_errors(keys, strings, &report);
+    building &= duplicates.is_empty();
+    report.errors.extend(duplicates);
+    // File order, as one pass would list them; then the listing cap.
+    report.errors.sort_by_key(|i| i.row);
+    let cap = ctx.limits.max_listed_errors;
+    if report.errors.len() > cap {
+        report.errors_not_listed += report.errors.len() - cap;
+        report.errors.truncate(cap);
+    }
+    if capped || report.rows > ctx.limits.max_rows {
+        report.file_error(format!(
+            "the file has more than {} data rows, the limit: split it, or raise the limit",
+            ctx.limits.max_rows
+        ));
+    }
+    if report.rows == 0 && report.errors.is_empty() {
+        report.file_error("the file has a header but no data rows");
+    }
+    report.warnings = warnings(aggregates, strings, &map, &report);
+
+    if !building || !report.is_valid() {
+        return (None, report);
+    }
+    for chunk in chunks {
+        frames.push(build_frame(chunk.cols, chunk.row_offset));
+    }
+    let merged = frames
+        .into_iter()
+        .try_fold(None, |all: Option<DataFrame>, f| {
+            let f = f?;
+            Ok::<_, PolarsError>(Some(match all {
+                None => f,
+                Some(mut all) => {
+                    all.vstack_mut_owned(f)?;
+                    all
+                }
+            }))
+        });
+    match merged {
+        Ok(frame) => (frame, report),
+        Err(e) => {
+            report.file_error(format!("internal error assembling the data: {e}"));
+            (None, report)
+        }
+    }
+}
+
+/// One error per row whose key an earlier row already has, naming it.
+fn duplicate_errors(
+    mut keys: Vec<([u32; 7], u32)>,
+    strings: &Strings,
+    report: &Report,
+) -> Vec<Issue> {
+    // The chunks' keys arrive as sorted runs (`done`), in file order: the
+    // stable sort merges runs in linear time.
+    keys.sort();
+    let mut out = Vec::new();
+    for run in keys.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(key, first)) = run.first() else {
+            continue;
+        };
+        for &(_, row) in &run[1..] {
+            let [indicator, area, sex, age, category_type, category, period] =
+                key.map(|id| strings.text(id));
+            let subject =
+                format!("{indicator}, {area}, {sex}, {age}, {category_type} {category}, {period}");
+            out.push(report.issue(
+                Severity::Error,
+                Some(row as usize),
+                None,
+                Some(&subject),
+                format!("duplicate of row {first}: the same indicator, area, sex, age, category and period appear twice; keep one"),
+            ));
+        }
+    }
+    out
+}
+
+/// Aggregated warnings as report lines, by kind and then subject.
+fn warnings(
+    aggregates: FxHashMap<(u8, u32), Aggregate>,
+    strings: &Strings,
+    map: &ColumnMap,
+    report: &Report,
+) -> Vec<Issue> {
+    let mut sorted: Vec<_> = aggregates
+        .into_iter()
+        .map(|((kind, subject), agg)| {
+            let subject = if subject == NO_SUBJECT {
+                ""
+            } else {
+                strings.text(subject)
+            };
+            (kind, subject, agg)
+        })
+        .collect();
+    sorted.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    sorted
+        .into_iter()
+        .map(|(kind, subject, agg)| {
             let rows = agg
                 .rows
                 .iter()
@@ -534,48 +833,20 @@ impl<'a> Validator<'a> {
                 ),
                 _ => unreachable!("every kind has a message"),
             };
-            let issue: Issue = self.report.issue(
+            report.issue(
                 Severity::Warning,
                 agg.rows.first().copied(),
-                agg.column.as_deref(),
+                agg.column.map(|f| map.name(f)),
                 agg.value.as_deref(),
                 message,
-            );
-            self.report.warnings.push(issue);
-        }
-        if !self.building || !self.report.is_valid() {
-            return (None, self.report);
-        }
-        match build_frame(self.cols) {
-            Ok(frame) => (Some(frame), self.report),
-            Err(e) => {
-                self.report
-                    .file_error(format!("internal error assembling the data: {e}"));
-                (None, self.report)
-            }
-        }
-    }
+            )
+        })
+        .collect()
 }
 
-const KIND_SHORT_ROW: u8 = 0;
-const KIND_UNKNOWN_INDICATOR: u8 = 1;
-const KIND_UNKNOWN_AREA: u8 = 2;
-const KIND_SUPPRESSED: u8 = 3;
-const KIND_MISSING: u8 = 4;
-const KIND_OLDER: u8 = 5;
-
-/// The template may leave sex and age empty; Fingertips always fills them.
-fn default_if_empty<'s>(s: &'s str, format: Format, default: &'static str) -> &'s str {
-    if s.is_empty() && format == Format::AnalystTemplate {
-        default
-    } else {
-        s
-    }
-}
-
-fn build_frame(c: Columns) -> PolarsResult<DataFrame> {
-    let height = c.source_row.finish();
-    let rows = height.len();
+fn build_frame(c: Columns, row_offset: usize) -> PolarsResult<DataFrame> {
+    let source_row = c.source_row.finish() + row_offset as u32;
+    let rows = source_row.len();
     let mut columns: Vec<Column> = Vec::with_capacity(26);
     let mut strings = c.strings.into_iter();
     let mut take = |n: usize, out: &mut Vec<Column>| {
@@ -590,6 +861,6 @@ fn build_frame(c: Columns) -> PolarsResult<DataFrame> {
         columns.push(b.finish().into_series().into());
     }
     take(5, &mut columns); // value_note and the Fingertips provenance
-    columns.push(height.into_series().into());
+    columns.push(source_row.into_series().into());
     DataFrame::new(rows, columns)
 }

@@ -77,6 +77,14 @@ pub enum Command {
     /// Manage the accounts of analysts and administrators.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the store (database, uploads, editions)
+    /// into DIR, a new or empty folder; safe while the server runs. A
+    /// MANIFEST with every file's size and SHA-256 is written last.
+    Backup { dir: PathBuf },
+    /// Bring a backup back as the store in HWB_DATA_DIR, which must be new
+    /// or empty (nothing is overwritten). Every file is checked against the
+    /// backup's MANIFEST before anything is written.
+    Restore { dir: PathBuf },
     /// Compute public health statistics as PHEindicatormethods does: CSV on
     /// standard input, CSV on standard output with the input columns kept
     /// and the results added. See `hwb-outcomes stats --help`.

@@ -148,7 +148,11 @@ impl Config {
             invalid("HWB_DATA_DIR", &shown, format!("cannot be {what}: {e}"))
         };
         std::fs::create_dir_all(&self.data_dir).map_err(|e| fail("created", e))?;
-        let probe = self.data_dir.join(".write-probe");
+        // One probe per process: a server and a CLI command starting
+        // together must not remove each other's.
+        let probe = self
+            .data_dir
+            .join(format!(".write-probe-{}", std::process::id()));
         std::fs::write(&probe, b"ok").map_err(|e| fail("written to", e))?;
         std::fs::remove_file(&probe).map_err(|e| fail("written to", e))?;
         Ok(())

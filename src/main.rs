@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Command::Editions => with_config(commands::editions),
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
         Command::User(cmd) => with_config(|c| commands::user(c, &cmd)),
+        Command::Backup { dir } => with_config(|c| commands::backup(c, &dir)),
+        Command::Restore { dir } => with_config(|c| commands::restore(c, &dir)),
         Command::Stats {
             method,
             confidence,

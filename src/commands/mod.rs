@@ -287,6 +287,55 @@ pub fn ingest(
     }
 }
 
+/// `hwb-outcomes backup DIR`.
+pub fn backup(config: &Config, dir: &std::path::Path) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime().block_on(store.backup(dir)) {
+        Ok(s) => {
+            println!(
+                "backed up {} uploads and {} editions into {}: {} files, {} bytes",
+                s.uploads,
+                s.editions,
+                dir.display(),
+                s.files,
+                s.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: backup failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `hwb-outcomes restore DIR`.
+pub fn restore(config: &Config, dir: &std::path::Path) -> ExitCode {
+    match runtime().block_on(crate::store::restore(dir, &config.data_dir)) {
+        Ok(s) => {
+            println!(
+                "restored {} uploads and {} editions into {}: {} files, {} bytes",
+                s.uploads,
+                s.editions,
+                config.data_dir.display(),
+                s.files,
+                s.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: restore failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// `hwb-outcomes user add|list`.
 pub fn user(config: &Config, command: &crate::cli::UserCommand) -> ExitCode {
     use crate::cli::UserCommand;

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use tokio::sync::Mutex;
 
 mod accounts;
+mod backup;
 pub use accounts::{AuditEntry, Role, User};
+pub use backup::{Summary as BackupSummary, restore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -96,12 +98,17 @@ fn write_atomically(
 
 /// Makes a rename into `path`'s folder durable.
 fn sync_dir(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir))?;
+    match path.parent() {
+        Some(dir) => sync_folder(dir),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Makes the entries of a folder durable.
+fn sync_folder(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
 }
 
 /// Removes staged bytes a killed process left behind. Only old ones: a

@@ -21,21 +21,32 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # benchmarks, so Polars is compiled once.
 CARGO_FLAGS := --locked --release --features ssr
 
-.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools target-dir server site clean-site
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 600
+
+.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools fuzz bench-load target-dir server site clean-site
 
 help:
 	@echo "make run    build (release) and serve the dashboard on http://127.0.0.1:3000"
 	@echo "make test   unit, integration and end-to-end tests (Chromium), with totals"
 	@echo "make build  target/release/hwb-outcomes and the site folder target/site"
 	@echo "make lint   cargo fmt --check and clippy (server and browser builds)"
+	@echo "make fuzz   every fuzz target for FUZZ_SECONDS (default 600) each, corpus kept in the cache"
+	@echo "make bench-load  64 connections against a national edition while one is published"
 
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/hwb-outcomes serve
 
 build: tools target-dir server site
 
-test: build e2e-tools
+test: build e2e-tools fuzz-tools
 	scripts/run-tests
+
+fuzz: fuzz-tools
+	scripts/fuzz $(FUZZ_SECONDS) "$(CACHE)/fuzz-corpus"
+
+bench-load: build
+	scripts/bench-load
 
 lint: target-dir
 	cargo fmt --check
@@ -62,6 +73,11 @@ tools:
 	@# Debian's binaryen (108) writes bundles that never hydrate: use npm's.
 	@wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
 	  || npm install --prefix "$(TOOLS)" --no-save --no-audit --no-fund "binaryen@$(BINARYEN_VERSION)"
+
+# cargo-fuzz on stable Rust (`--sanitizer none`): see scripts/fuzz.
+fuzz-tools:
+	@[ "$$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $(CARGO_FUZZ_VERSION)" ] \
+	  || cargo install --root "$(TOOLS)" --force cargo-fuzz --version "$(CARGO_FUZZ_VERSION)"
 
 e2e-tools:
 	@command -v chromium >/dev/null \

@@ -846,3 +846,30 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
         assert!(stored.equals_missing(&as_text(&frame).unwrap()));
     });
 }
+
+/// Inputs the fuzzer found (fuzz/regressions/ingest_csv): each is read
+/// without a panic, and in pieces exactly as in one pass.
+#[test]
+fn inputs_found_by_fuzzing_are_handled() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/ingest_csv");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let read = |piece_bytes| {
+            read_with(
+                "found.csv",
+                &bytes,
+                Limits {
+                    piece_bytes,
+                    ..Limits::default()
+                },
+            )
+        };
+        let (whole, pieces) = (read(usize::MAX), read(16));
+        assert_eq!(whole.report.errors, pieces.report.errors);
+        assert_eq!(whole.report.warnings, pieces.report.warnings);
+        assert_eq!(whole.frame.is_some(), pieces.frame.is_some());
+        seen += 1;
+    }
+    assert!(seen >= 1, "the regression inputs are read");
+}

@@ -120,21 +120,40 @@ fn parse_levels(s: &str) -> Result<Vec<f64>, String> {
 }
 
 pub fn run(method: Method, confidence: &str, multiplier: Option<f64>, as_rate: bool) -> ExitCode {
-    let result = parse_levels(confidence).and_then(|levels| {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        let table = read(&text)?;
-        compute(method, &table, &levels, multiplier, as_rate)
-    });
-    match result.and_then(|t| write(&t)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let mut text = String::new();
+    let result = std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read standard input: {e}"))
+        .and_then(|_| process(method, confidence, multiplier, as_rate, &text));
+    match result {
+        Ok(csv) => {
+            use std::io::Write;
+            match std::io::stdout().lock().write_all(csv.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hwb-outcomes stats: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Err(e) => {
             eprintln!("hwb-outcomes stats: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The engine on CSV text: the output CSV, or why the input is unreadable.
+pub fn process(
+    method: Method,
+    confidence: &str,
+    multiplier: Option<f64>,
+    as_rate: bool,
+    text: &str,
+) -> Result<String, String> {
+    let levels = parse_levels(confidence)?;
+    let table = read(text)?;
+    write(&compute(method, &table, &levels, multiplier, as_rate)?)
 }
 
 fn read(text: &str) -> Result<Table, String> {
@@ -161,13 +180,14 @@ fn read(text: &str) -> Result<Table, String> {
     Ok(Table { header, rows })
 }
 
-fn write(t: &Table) -> Result<(), String> {
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+fn write(t: &Table) -> Result<String, String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(&t.header).map_err(|e| e.to_string())?;
     for r in &t.rows {
         out.write_record(r).map_err(|e| e.to_string())?;
     }
-    out.flush().map_err(|e| e.to_string())
+    let bytes = out.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 fn compute(

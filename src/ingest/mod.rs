@@ -47,6 +47,9 @@ pub struct Limits {
     pub max_rows: usize,
     /// Errors listed one by one; the rest are counted.
     pub max_listed_errors: usize,
+    /// A CSV file is validated in pieces of at least this size, one per
+    /// core; a smaller file in one.
+    pub piece_bytes: usize,
 }
 
 impl Default for Limits {
@@ -55,6 +58,7 @@ impl Default for Limits {
             max_bytes: 100 * 1024 * 1024,
             max_rows: 2_000_000,
             max_listed_errors: 10_000,
+            piece_bytes: 4 << 20,
         }
     }
 }
@@ -136,7 +140,7 @@ pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
         let file = std::fs::File::open(path)?;
         let len = file.metadata()?.len() as usize;
-        if len >= MIN_CHUNK_BYTES {
+        if len >= PARALLEL_READ_BYTES {
             let mut bytes = vec![0u8; len];
             let (first, second) = bytes.split_at_mut(len / 2);
             std::thread::scope(|scope| {
@@ -151,9 +155,8 @@ pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
-/// Below this size a file is validated on one thread: splitting it would
-/// cost more than it saves.
-const MIN_CHUNK_BYTES: usize = 4 << 20;
+/// Below this size a file is read on one thread.
+const PARALLEL_READ_BYTES: usize = 4 << 20;
 
 /// `chunks` overrides how many pieces the rows are validated in (tests).
 fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) -> Extract {
@@ -173,7 +176,8 @@ fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) ->
         Err(extract) => return *extract,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunks = chunks.unwrap_or((body.len() / MIN_CHUNK_BYTES).clamp(1, threads.min(8)));
+    let pieces = body.len() / ctx.limits.piece_bytes.max(1);
+    let chunks = chunks.unwrap_or(pieces.clamp(1, threads.min(8)));
     read_body(body, chunks, &map, report, ctx, text.len())
 }
 

@@ -130,7 +130,7 @@ fn month(s: &str) -> Option<Period> {
     let lower = name.to_ascii_lowercase();
     let m = MONTHS
         .iter()
-        .position(|p| lower.len() >= 3 && p.starts_with(&lower[..3]))? as u32
+        .position(|p| lower.get(..3).is_some_and(|l| p.starts_with(l)))? as u32
         + 1;
     let start = NaiveDate::from_ymd_opt(year4(year)?, m, 1)?;
     let next = start.checked_add_months(chrono::Months::new(1))?;
@@ -167,6 +167,10 @@ mod tests {
 
     #[test]
     fn malformed_labels_are_rejected() {
+        // Found by fuzzing (fuzz/regressions/ingest_csv): a month name
+        // whose third byte falls inside a character panicked.
+        assert_eq!(parse("20ØÈßÒ 2020"), None);
+        assert_eq!(parse("Jé 2020"), None);
         for bad in [
             "",
             "19",

@@ -264,9 +264,13 @@ fn analyse(path: &str) {
     let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
     let ctx = national_context(&catalogue, &gazetteer);
     let bytes = std::fs::read(path).unwrap();
-    let mut frame = ingest::read("national.csv", &bytes, None, &ctx)
-        .frame
-        .unwrap();
+    // As an edition is analysed: from stored frames, read back as text.
+    let mut frame = hwb_outcomes::frame::as_text(
+        &ingest::read("national.csv", &bytes, None, &ctx)
+            .frame
+            .unwrap(),
+    )
+    .unwrap();
     drop(bytes);
     // Half the rows lose their limits, so they are computed from count and
     // denominator, as for a file that gives none.

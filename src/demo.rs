@@ -128,6 +128,14 @@ fn fmt(v: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
+/// The demo data for a region and nation named by ONS code (`None` if the
+/// gazetteer has no such area): the tests' larger file.
+pub fn csv_for(region: &str, nation: &str) -> Option<String> {
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let (region, nation) = (gazetteer.get(region)?, gazetteer.get(nation)?);
+    Some(generate_csv(&catalogue, &gazetteer, region, nation))
+}
+
 /// The demo data as analyst-template CSV.
 pub fn generate_csv(
     catalogue: &Catalogue,

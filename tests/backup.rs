@@ -95,16 +95,7 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let (c, g) = (
-        hwb_outcomes::catalogue::Catalogue::bundled(),
-        hwb_outcomes::areas::Gazetteer::bundled(),
-    );
-    let big = hwb_outcomes::demo::generate_csv(
-        &c,
-        &g,
-        g.get("E12000002").unwrap(),
-        g.get("E92000001").unwrap(),
-    );
+    let big = hwb_outcomes::demo::csv_for("E12000002", "E92000001").unwrap();
     let big_path = dir.path().join("big.csv");
     std::fs::write(&big_path, big).unwrap();
     let mut writer = hwb(&data)

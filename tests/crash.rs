@@ -1,8 +1,6 @@
 //! Killing the process during an ingest and publish, at many moments, never
 //! loses or corrupts the published edition, and the next publish succeeds.
 
-use hwb_outcomes::areas::Gazetteer;
-use hwb_outcomes::catalogue::Catalogue;
 use hwb_outcomes::store::Store;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -64,13 +62,7 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
 
     // A larger file so the kill can land in validation, in writing the
     // upload, in assembling the edition or in publishing it.
-    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
-    let big = hwb_outcomes::demo::generate_csv(
-        &c,
-        &g,
-        g.get("E12000002").unwrap(),
-        g.get("E92000001").unwrap(),
-    );
+    let big = hwb_outcomes::demo::csv_for("E12000002", "E92000001").unwrap();
     let big_path = dir.path().join("big.csv");
     std::fs::write(&big_path, &big).unwrap();
 

@@ -113,6 +113,10 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
     let _ = server.kill();
     let _ = server.wait();
     assert!(backup.join("MANIFEST").exists());
+    assert!(
+        !dir.path().join("backup.partial").exists(),
+        "assembled, then renamed"
+    );
 
     // The backup is one consistent moment: every edition and upload it
     // lists is whole. Restored, it equals what the backup holds.
@@ -165,6 +169,7 @@ fn damaged_backups_and_occupied_folders_are_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not match the MANIFEST"), "{err}");
     assert!(!target.exists(), "nothing restored from a damaged backup");
+    assert!(!dir.path().join("target.partial").exists());
 
     // Without its MANIFEST it is not a backup.
     std::fs::remove_file(backup.join("MANIFEST")).unwrap();

@@ -699,12 +699,7 @@ fn real_extracts_ingest_into_one_edition() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = hwb_outcomes::store::Store::open(dir.path()).await.unwrap();
+    with_store(dir.path(), |store| async move {
         let mut ids = Vec::new();
         for (name, bytes) in [
             ("northwest 2019.csv", &tobacco),
@@ -765,6 +760,21 @@ fn real_extracts_ingest_into_one_edition() {
     });
 }
 
+/// Runs `test` with a new store in `dir`.
+fn with_store<F: std::future::Future<Output = ()>>(
+    dir: &std::path::Path,
+    test: impl FnOnce(hwb_outcomes::store::Store) -> F,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = hwb_outcomes::store::Store::open(dir).await.unwrap();
+        test(store).await
+    });
+}
+
 /// The files under the store's `uploads/`, sorted.
 fn upload_files(data: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(data.join("uploads"))
@@ -780,21 +790,17 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
     let good = file(&[ft_row("E06000006", "2023", "13", "10", "16", "", "")]);
     let bad = file(&[ft_row("E06000006", "2023", "x", "10", "16", "", "")]);
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = hwb_outcomes::store::Store::open(dir.path()).await.unwrap();
+    let data = dir.path().to_path_buf();
+    with_store(&data.clone(), |store| async move {
         // Refused: the bytes were written while the rows were checked, and
         // are gone again.
         let (extract, staged) = store.stage_during(bad.as_bytes(), || read("bad.csv", &bad));
         assert!(extract.frame.is_none());
         let staged = staged.unwrap();
-        assert_eq!(upload_files(dir.path()).len(), 1, "staged while validating");
+        assert_eq!(upload_files(&data).len(), 1, "staged while validating");
         drop(staged);
         assert!(
-            upload_files(dir.path()).is_empty(),
+            upload_files(&data).is_empty(),
             "nothing kept of a refused file"
         );
 
@@ -813,7 +819,7 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
             .unwrap();
         assert_eq!(upload.size as usize, good.len());
         assert_eq!(
-            upload_files(dir.path()),
+            upload_files(&data),
             [
                 format!("{}.parquet", upload.id),
                 format!("{}.bin", upload.sha256)
@@ -835,7 +841,7 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
             .await
             .unwrap();
         assert_eq!(again.sha256, upload.sha256);
-        assert_eq!(upload_files(dir.path()).len(), 3);
+        assert_eq!(upload_files(&data).len(), 3);
         // The stored frame reads back as text, equal to what was validated.
         let stored = hwb_outcomes::store::Store::read_frame(
             &dir.path()

@@ -296,41 +296,41 @@ pub fn backup(config: &Config, dir: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime().block_on(store.backup(dir)) {
-        Ok(s) => {
-            println!(
-                "backed up {} uploads and {} editions into {}: {} files, {} bytes",
-                s.uploads,
-                s.editions,
-                dir.display(),
-                s.files,
-                s.bytes
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("hwb-outcomes: backup failed: {e}");
-            ExitCode::from(1)
-        }
-    }
+    copied(
+        "backed up",
+        "backup",
+        dir,
+        runtime().block_on(store.backup(dir)),
+    )
 }
 
 /// `hwb-outcomes restore DIR`.
 pub fn restore(config: &Config, dir: &std::path::Path) -> ExitCode {
-    match runtime().block_on(crate::store::restore(dir, &config.data_dir)) {
+    let restored = runtime().block_on(crate::store::restore(dir, &config.data_dir));
+    copied("restored", "restore", &config.data_dir, restored)
+}
+
+/// What a backup or restore copied, or why it failed.
+fn copied(
+    done: &str,
+    what: &str,
+    into: &std::path::Path,
+    result: Result<crate::store::BackupSummary, StoreError>,
+) -> ExitCode {
+    match result {
         Ok(s) => {
             println!(
-                "restored {} uploads and {} editions into {}: {} files, {} bytes",
+                "{done} {} uploads and {} editions into {}: {} files, {} bytes",
                 s.uploads,
                 s.editions,
-                config.data_dir.display(),
+                into.display(),
                 s.files,
                 s.bytes
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("hwb-outcomes: restore failed: {e}");
+            eprintln!("hwb-outcomes: {what} failed: {e}");
             ExitCode::from(1)
         }
     }

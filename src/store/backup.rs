@@ -8,9 +8,11 @@
 //! changed after, so the files it names are there, whole, whatever the
 //! server does meanwhile. Files written after the snapshot are not needed.
 //!
-//! Restore checks every file against the manifest, assembles the store in a
-//! folder beside the target and renames it into place, so an interrupted
-//! restore leaves nothing that looks like a store. It never overwrites one.
+//! Restore checks every file against the manifest first. Both assemble their
+//! result in a folder beside the target (`NAME.partial`, removed if they
+//! fail) and rename it into place when complete, so an interrupted run
+//! leaves neither a half backup nor a half store. Neither overwrites
+//! anything: the target must be new or empty.
 
 use super::{Result, Store, StoreError, io, sync_dir, sync_folder};
 use sha2::{Digest, Sha256};
@@ -70,14 +72,62 @@ fn ensure_empty(dir: &Path, what: &str) -> Result<()> {
     }
 }
 
-impl Store {
-    /// Writes a consistent copy of the store into `dir` (new or empty).
-    pub async fn backup(&self, dir: &Path) -> Result<Summary> {
-        ensure_empty(dir, "a backup")?;
-        for sub in ["uploads", "editions"] {
-            let path = dir.join(sub);
-            std::fs::create_dir_all(&path).map_err(io(&path))?;
+/// A folder beside `target` to assemble it in, with empty `uploads/` and
+/// `editions/`; refused if one is there already (another run's).
+fn assembly_folder(target: &Path, what: &str) -> Result<PathBuf> {
+    ensure_empty(target, what)?;
+    let name = target
+        .file_name()
+        .map_or_else(|| "hwb-data".into(), |n| n.to_string_lossy().into_owned());
+    let partial = target.with_file_name(format!("{name}.partial"));
+    if partial.exists() {
+        return Err(refuse(format!(
+            "{} exists (another {what} under way, or one interrupted): remove it and try again",
+            partial.display()
+        )));
+    }
+    for sub in ["uploads", "editions"] {
+        let path = partial.join(sub);
+        std::fs::create_dir_all(&path).map_err(io(&path))?;
+    }
+    Ok(partial)
+}
+
+/// Syncs the assembled folder and renames it to `target`, which is then
+/// whole or absent. On failure of `assemble`, removes the folder.
+async fn assemble_then_rename<T>(
+    partial: &Path,
+    target: &Path,
+    assemble: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let out = match assemble.await {
+        Ok(out) => out,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(partial);
+            return Err(e);
         }
+    };
+    for sub in ["uploads", "editions"] {
+        sync_folder(&partial.join(sub))?;
+    }
+    sync_folder(partial)?;
+    if target.exists() {
+        std::fs::remove_dir(target).map_err(io(target))?; // empty, checked before
+    }
+    std::fs::rename(partial, target).map_err(io(target))?;
+    sync_dir(target)?;
+    Ok(out)
+}
+
+impl Store {
+    /// Writes a consistent copy of the store into `dir` (new or empty),
+    /// assembled beside it and renamed into place when complete.
+    pub async fn backup(&self, dir: &Path) -> Result<Summary> {
+        let partial = assembly_folder(dir, "backup")?;
+        assemble_then_rename(&partial, dir, self.backup_into(&partial)).await
+    }
+
+    async fn backup_into(&self, dir: &Path) -> Result<Summary> {
         let snapshot = dir.join(DATABASE);
         let Some(snapshot_name) = snapshot.to_str() else {
             return Err(refuse(format!(
@@ -117,15 +167,11 @@ impl Store {
         std::fs::File::open(&snapshot)
             .and_then(|f| f.sync_all())
             .map_err(io(&snapshot))?;
-        for sub in ["uploads", "editions"] {
-            sync_folder(&dir.join(sub))?;
-        }
         let manifest_path = dir.join(MANIFEST);
         let mut out = std::fs::File::create(&manifest_path).map_err(io(&manifest_path))?;
         out.write_all(manifest.as_bytes())
             .and_then(|()| out.sync_all())
             .map_err(io(&manifest_path))?;
-        sync_dir(&manifest_path)?;
         Ok(Summary {
             files: files.len() + 1,
             bytes,
@@ -207,33 +253,15 @@ pub async fn restore(backup: &Path, data_dir: &Path) -> Result<Summary> {
     }
 
     // Assemble beside the target, then rename into place.
-    let name = data_dir
-        .file_name()
-        .map_or_else(|| "hwb-data".into(), |n| n.to_string_lossy().into_owned());
-    let partial = data_dir.with_file_name(format!("{name}.restoring"));
-    if partial.exists() {
-        return Err(refuse(format!(
-            "{} exists (an interrupted restore?): remove it and restore again",
-            partial.display()
-        )));
-    }
-    for sub in ["uploads", "editions"] {
-        let path = partial.join(sub);
-        std::fs::create_dir_all(&path).map_err(io(&path))?;
-    }
-    let mut bytes = 0;
-    for (file, _) in &entries {
-        bytes += copy_synced(&backup.join(file), &partial.join(file))?;
-    }
-    for sub in ["uploads", "editions"] {
-        sync_folder(&partial.join(sub))?;
-    }
-    sync_folder(&partial)?;
-    if data_dir.exists() {
-        std::fs::remove_dir(data_dir).map_err(io(data_dir))?; // empty, checked above
-    }
-    std::fs::rename(&partial, data_dir).map_err(io(data_dir))?;
-    sync_dir(data_dir)?;
+    let partial = assembly_folder(data_dir, "restore")?;
+    let copy = async {
+        let mut bytes = 0;
+        for (file, _) in &entries {
+            bytes += copy_synced(&backup.join(file), &partial.join(file))?;
+        }
+        Ok(bytes)
+    };
+    let bytes = assemble_then_rename(&partial, data_dir, copy).await?;
 
     let store = Store::open(data_dir).await?;
     let summary = Summary {

@@ -8,6 +8,7 @@
 //! Duplicate keys are found once, across chunks, by sorting.
 
 use super::columns::{ColumnMap, FIELDS, Field};
+use super::lenient;
 use super::period::{self, Period};
 use super::report::{Issue, Report, Severity};
 use super::{Context, Format};
@@ -395,11 +396,17 @@ impl<'a> Validator<'a> {
         }
 
         let mut numbers = [None; NUMBER_FIELDS.len()];
+        let fingertips = self.map.format == Format::Fingertips;
         for (i, (field, _)) in NUMBER_FIELDS.iter().enumerate() {
             let raw = get(*field);
             match parse_number(raw) {
                 Ok(v) => numbers[i] = v,
-                Err(()) => self.error(row, Some(*field), raw, "not a number: write plain numbers such as 1234.5, without thousands separators or spreadsheet errors"),
+                // What Fingertips's own downloads write (cold path).
+                Err(()) => match lenient::number(raw).filter(|_| fingertips) {
+                    Some(v) => numbers[i] = v,
+                    None if fingertips => self.error(row, Some(*field), raw, "not a number: write a number such as 1234.5 or 1,234.5, or leave the cell empty (or -) when it is suppressed"),
+                    None => self.error(row, Some(*field), raw, "not a number: the analyst template takes plain numbers such as 1234.5, without thousands separators, placeholders or spreadsheet errors, so that a typing slip is never read as data; leave the cell empty when it is suppressed"),
+                },
             }
         }
         let [value, l95, u95, l998, u998, count, denominator] = numbers;
@@ -430,7 +437,11 @@ impl<'a> Validator<'a> {
         }
 
         // Warnings, once the row is otherwise sound.
-        let note = get(Field::ValueNote);
+        let note = match get(Field::ValueNote) {
+            raw if fingertips => lenient::text(raw),
+            raw => std::borrow::Cow::Borrowed(raw),
+        };
+        let note = note.as_ref();
         if self.report.error_count() == before {
             if info.is_none() {
                 self.aggregate(
@@ -560,6 +571,20 @@ impl<'a> Validator<'a> {
         })
     }
 
+    /// A limit past a rounded value by less than its last digit: warned once
+    /// per indicator, naming the rows.
+    fn rounded_limit(
+        &mut self,
+        row: usize,
+        field: Field,
+        raw: &str,
+        fields: &[&str; FIELDS.len()],
+    ) {
+        let indicator = fields[Field::IndicatorId as usize];
+        let id = self.id(S_INDICATOR, indicator);
+        self.aggregate(KIND_ROUNDED_LIMIT, id, row, Some(field), Some(raw));
+    }
+
     fn check_numbers(
         &mut self,
         row: usize,
@@ -579,16 +604,32 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if let Some(v) = value {
-                if let Some(lo) = limit_lower.filter(|&lo| lo > v) {
-                    self.error(row, Some(field), get(field), format!("the lower {level} limit {lo} is above the value {v}: a limit must not exceed the value"));
-                }
                 let upper_field = if field == Field::Lower95 {
                     Field::Upper95
                 } else {
                     Field::Upper998
                 };
+                // Fingertips rounds some values but not their limits: a
+                // limit past the value by less than the value's last written
+                // digit is that rounding, not an error.
+                let step = match self.map.format {
+                    Format::Fingertips => lenient::written_step(get(Field::Value)),
+                    _ => 0.0,
+                };
+                let rounded = |gap: f64| gap < step;
+                if let Some(lo) = limit_lower.filter(|&lo| lo > v) {
+                    if rounded(lo - v) {
+                        self.rounded_limit(row, field, get(field), fields);
+                    } else {
+                        self.error(row, Some(field), get(field), format!("the lower {level} limit {lo} is above the value {v}: a limit must not exceed the value"));
+                    }
+                }
                 if let Some(hi) = limit_upper.filter(|&hi| hi < v) {
-                    self.error(row, Some(upper_field), get(upper_field), format!("the value {v} is above the upper {level} limit {hi}: a limit must not be below the value"));
+                    if rounded(v - hi) {
+                        self.rounded_limit(row, upper_field, get(upper_field), fields);
+                    } else {
+                        self.error(row, Some(upper_field), get(upper_field), format!("the value {v} is above the upper {level} limit {hi}: a limit must not be below the value"));
+                    }
                 }
             }
         }
@@ -640,6 +681,7 @@ const KIND_UNKNOWN_AREA: u8 = 2;
 const KIND_SUPPRESSED: u8 = 3;
 const KIND_MISSING: u8 = 4;
 const KIND_OLDER: u8 = 5;
+const KIND_ROUNDED_LIMIT: u8 = 6;
 
 /// The template may leave sex and age empty; Fingertips always fills them.
 fn default_if_empty<'s>(s: &'s str, format: Format, default: &'static str) -> &'s str {
@@ -830,6 +872,9 @@ fn warnings(
                 ),
                 KIND_OLDER => format!(
                     "{n} rows of indicator {subject} are for periods older than any held in the published edition (rows {rows}{more})"
+                ),
+                KIND_ROUNDED_LIMIT => format!(
+                    "{n} rows of indicator {subject} have a confidence limit beyond the value by less than the value's last written digit (Fingertips rounded the value but not its limits): kept as given (rows {rows}{more})"
                 ),
                 _ => unreachable!("every kind has a message"),
             };

@@ -245,8 +245,15 @@ fn publish(path: &str, data_dir: &str) {
             let upload = store
                 .add_upload("national.csv", &bytes, "fingertips", &mut frame, "bench")
                 .await?;
-            let derived =
-                |df| hwb_outcomes::analysis::analyse(df, &catalogue, &gazetteer, "E92000001");
+            let derived = |df, meta| {
+                hwb_outcomes::analysis::analyse_edition(
+                    df,
+                    meta,
+                    &catalogue,
+                    &gazetteer,
+                    "E92000001",
+                )
+            };
             let e = store
                 .create_edition("National benchmark", &[upload.id], false, "bench", derived)
                 .await?;

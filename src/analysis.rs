@@ -107,6 +107,35 @@ fn trend_applies(ind: &Indicator) -> bool {
     )
 }
 
+/// An edition's derived data: its other indicators resolved (`metadata`:
+/// Fingertips metadata where the edition has it, else inferred from the
+/// data's own comparisons), then every indicator judged. Returns the
+/// analysed frame and the metadata to keep with it.
+pub fn analyse_edition(
+    df: DataFrame,
+    metadata: DataFrame,
+    catalogue: &Catalogue,
+    gazetteer: &Gazetteer,
+    nation: &str,
+) -> PolarsResult<(DataFrame, DataFrame)> {
+    let df = col::as_text(&df)?;
+    let known = crate::metadata::from_frame(&metadata)?;
+    let others = crate::metadata::resolve(&df, catalogue, &known, nation)?;
+    // Keep metadata fetched for indicators whose data is still to come.
+    let mut kept = others.clone();
+    for k in known {
+        if k.origin == crate::catalogue::Origin::FingertipsMetadata
+            && catalogue.get(&k.id).is_none()
+            && !kept.iter().any(|o| o.id == k.id)
+        {
+            kept.push(k);
+        }
+    }
+    let full = catalogue.with(others);
+    let analysed = analyse(df, &full, gazetteer, nation)?;
+    Ok((analysed, crate::metadata::to_frame(&kept)?))
+}
+
 /// Adds the judgement columns (and computed limits) to an edition frame.
 pub fn analyse(
     mut df: DataFrame,

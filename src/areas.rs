@@ -106,6 +106,11 @@ impl Gazetteer {
         })
     }
 
+    /// Every area, in gazetteer order (the nation, regions, upper tier).
+    pub fn iter(&self) -> impl Iterator<Item = &Area> {
+        self.areas.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.areas.len()
     }

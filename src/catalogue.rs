@@ -49,9 +49,96 @@ pub struct Indicator {
     /// Rough England level by sex, used only to generate illustrative data.
     #[serde(default)]
     pub typical: BTreeMap<String, f64>,
+    /// Where this entry came from: the catalogue file, or (for indicators
+    /// the catalogue does not list) an edition's Fingertips metadata or the
+    /// file's own comparisons.
+    #[serde(default)]
+    pub origin: Origin,
 }
 
+/// Where an indicator's metadata came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// `data/indicators.toml`.
+    #[default]
+    Catalogue,
+    /// Fingertips's indicator metadata (polarity, unit, value type).
+    FingertipsMetadata,
+    /// Polarity inferred from the Fingertips comparison columns of the data
+    /// itself; unit and value type unknown.
+    Inferred,
+}
+
+impl Origin {
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Catalogue => "catalogue",
+            Origin::FingertipsMetadata => "fingertips-metadata",
+            Origin::Inferred => "inferred",
+        }
+    }
+
+    pub fn from_label(s: &str) -> Option<Origin> {
+        [
+            Origin::Catalogue,
+            Origin::FingertipsMetadata,
+            Origin::Inferred,
+        ]
+        .into_iter()
+        .find(|o| o.label() == s)
+    }
+}
+
+/// The group of indicators an edition holds that the catalogue does not
+/// list: shown as "Other indicators" until an analyst places them.
+pub const OTHER: &str = "other";
+
 impl Indicator {
+    /// An indicator the catalogue does not list, described by Fingertips's
+    /// metadata or by the data: compared at 95% (the Fingertips default),
+    /// shown under "Other indicators".
+    pub fn outside_catalogue(
+        id: &str,
+        name: &str,
+        value_type: ValueType,
+        unit: &str,
+        polarity: Polarity,
+        comparison: ComparisonMethod,
+        origin: Origin,
+    ) -> Indicator {
+        let name = if name.trim().is_empty() {
+            format!("Indicator {id}")
+        } else {
+            name.trim().to_owned()
+        };
+        Indicator {
+            id: id.to_owned(),
+            verified: Verification::Source,
+            title: name.clone(),
+            name,
+            description: String::new(),
+            group: OTHER.to_owned(),
+            life_course: LifeCourse::LivingWell,
+            value_type,
+            unit: unit.trim().to_owned(),
+            multiplier: multiplier_of(unit),
+            polarity,
+            comparison,
+            goal: None,
+            breakdowns: vec!["Persons".to_owned()],
+            source: "Fingertips (OHID)".to_owned(),
+            frequency: String::new(),
+            typical: BTreeMap::new(),
+            origin,
+        }
+    }
+
+    /// Not listed in the catalogue: an "other indicator" of an edition.
+    pub fn is_other(&self) -> bool {
+        self.group == OTHER
+    }
+
     /// The Board priority, or `None` for the overarching measures.
     pub fn priority(&self) -> Option<Priority> {
         Priority::from_slug(&self.group)
@@ -99,6 +186,20 @@ impl Catalogue {
         })
     }
 
+    /// This catalogue and, for ids it does not list, `extras` (an edition's
+    /// other indicators).
+    pub fn with(&self, extras: impl IntoIterator<Item = Indicator>) -> Catalogue {
+        let mut indicators = self.indicators.clone();
+        let mut by_id = self.by_id.clone();
+        for ind in extras {
+            if !by_id.contains_key(&ind.id) {
+                by_id.insert(ind.id.clone(), indicators.len());
+                indicators.push(ind);
+            }
+        }
+        Catalogue { indicators, by_id }
+    }
+
     pub fn get(&self, id: &str) -> Option<&Indicator> {
         self.by_id.get(id).map(|&i| &self.indicators[i])
     }
@@ -116,7 +217,22 @@ impl Catalogue {
     }
 }
 
+/// The multiplier a Fingertips unit implies (`%` is per 100).
+fn multiplier_of(unit: &str) -> f64 {
+    let unit = unit.trim();
+    if unit == "%" {
+        return 100.0;
+    }
+    unit.strip_prefix("per ")
+        .and_then(|n| n.replace(',', "").trim().parse::<f64>().ok())
+        .filter(|m| *m > 0.0)
+        .unwrap_or(1.0)
+}
+
 fn check(ind: &Indicator) -> Result<(), String> {
+    if ind.origin != Origin::Catalogue {
+        return Err("origin is set by the dashboard, not in the catalogue".into());
+    }
     if ind.id.trim().is_empty() || ind.id != ind.id.trim() {
         return Err("id must be non-empty with no surrounding spaces".into());
     }

@@ -285,8 +285,9 @@ pub async fn install_if_empty(
                 actor,
             )
             .await?;
-        let add_derived =
-            |df| crate::analysis::analyse(df, &catalogue, &gazetteer, &config.nation.code);
+        let add_derived = |df, meta| {
+            crate::analysis::analyse_edition(df, meta, &catalogue, &gazetteer, &config.nation.code)
+        };
         let edition = store
             .create_edition(LABEL, &[upload.id], true, actor, add_derived)
             .await?;

@@ -177,7 +177,12 @@ impl Editions {
         let started = std::time::Instant::now();
         let dataset = tokio::task::spawn_blocking(move || {
             let frame = store.edition_frame(&edition).map_err(|e| e.to_string())?;
-            Dataset::build(edition, &frame, &catalogue).map_err(|e| e.to_string())
+            // The catalogue and the edition's own other indicators.
+            let others = store
+                .edition_indicators(&edition)
+                .and_then(|m| Ok(crate::metadata::from_frame(&m)?))
+                .map_err(|e| e.to_string())?;
+            Dataset::build(edition, &frame, &catalogue.with(others)).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())??;

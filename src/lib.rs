@@ -39,6 +39,8 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod editions;
 #[cfg(feature = "ssr")]
+pub mod fetch;
+#[cfg(feature = "ssr")]
 pub mod figures;
 #[cfg(feature = "ssr")]
 pub mod frame;
@@ -46,6 +48,8 @@ pub mod frame;
 pub mod ingest;
 #[cfg(feature = "ssr")]
 pub mod manage;
+#[cfg(feature = "ssr")]
+pub mod metadata;
 #[cfg(feature = "ssr")]
 pub mod numbers;
 #[cfg(feature = "ssr")]

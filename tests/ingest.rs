@@ -248,24 +248,24 @@ fn unparseable_numbers_name_row_column_and_value() {
     let e = read(
         "num.csv",
         &file(&[
-            ft_row("E06000006", "2023", "\"1,234\"", "10.2", "16.6", "", ""),
-            ft_row("E06000007", "2023", "12", "10", "14", "n/a", ""),
+            ft_row("E06000006", "2023", "\"1,23\"", "10.2", "16.6", "", ""),
+            ft_row("E06000007", "2023", "12", "10", "14", "#DIV/0!", ""),
         ]),
     );
     assert_eq!(e.report.errors.len(), 2, "{:#?}", e.report.errors);
     let (a, b) = (&e.report.errors[0], &e.report.errors[1]);
     assert_eq!(
         (a.row, a.column.as_deref(), a.value.as_deref()),
-        (Some(2), Some("Value"), Some("1,234"))
+        (Some(2), Some("Value"), Some("1,23"))
     );
     assert!(a.message.contains("not a number"));
     assert_eq!(
         (b.row, b.column.as_deref(), b.value.as_deref()),
-        (Some(3), Some("Count"), Some("n/a"))
+        (Some(3), Some("Count"), Some("#DIV/0!"))
     );
     let shown = a.to_string();
     assert!(
-        shown.starts_with("num.csv, row 2, column \"Value\", value \"1,234\": error: not a number"),
+        shown.starts_with("num.csv, row 2, column \"Value\", value \"1,23\": error: not a number"),
         "{shown}"
     );
 }
@@ -523,7 +523,7 @@ fn size_and_row_caps() {
 #[test]
 fn errors_beyond_the_listing_cap_are_counted() {
     let rows: Vec<String> = (0..30)
-        .map(|i| ft_row(&format!("E0600{i:04}"), "2023", "x", "", "", "", ""))
+        .map(|i| ft_row(&format!("E0600{i:04}"), "2023", "12.3.4", "", "", "", ""))
         .collect();
     let limits = Limits {
         max_listed_errors: 10,
@@ -628,6 +628,9 @@ fn real(name: &str) -> Option<Vec<u8>> {
     );
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("{path}: {e}: CI always has ../shared")
+        }
         Err(_) => {
             eprintln!("SKIP: {path} is absent (../shared not present)");
             None
@@ -720,7 +723,7 @@ fn real_extracts_ingest_into_one_edition() {
             ids.push(upload.id);
         }
         let edition = store
-            .create_edition("Real extracts", &ids, false, "test", Ok)
+            .create_edition("Real extracts", &ids, false, "test", |d, m| Ok((d, m)))
             .await
             .unwrap();
         assert_eq!(edition.rows, 175 + 852);
@@ -752,7 +755,7 @@ fn real_extracts_ingest_into_one_edition() {
             .await
             .unwrap();
         let next = store
-            .create_edition("Again", &[upload.id], false, "test", Ok)
+            .create_edition("Again", &[upload.id], false, "test", |d, m| Ok((d, m)))
             .await
             .unwrap();
         assert_eq!(next.rows, 175 + 852);
@@ -788,7 +791,7 @@ fn upload_files(data: &std::path::Path) -> Vec<String> {
 #[test]
 fn staged_bytes_are_kept_only_with_a_valid_upload() {
     let good = file(&[ft_row("E06000006", "2023", "13", "10", "16", "", "")]);
-    let bad = file(&[ft_row("E06000006", "2023", "x", "10", "16", "", "")]);
+    let bad = file(&[ft_row("E06000006", "2023", "1O", "10", "16", "", "")]);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_path_buf();
     with_store(&data.clone(), |store| async move {
@@ -878,4 +881,308 @@ fn inputs_found_by_fuzzing_are_handled() {
         seen += 1;
     }
     assert!(seen >= 1, "the regression inputs are read");
+}
+
+// ---- What Fingertips's own downloads write ----------------------------------
+
+/// A website download ("Compare areas" or a profile's data download): BOM,
+/// every field quoted, LF line ends, `AreaName`, counts with thousands
+/// separators, `-` and HTML placeholders, HTML in value notes.
+fn website_download(rows: &[[&str; 26]]) -> Vec<u8> {
+    let header = FT_HEADER
+        .replace("Area Name", "AreaName")
+        .replace("Region value", "parent value");
+    let quote = |cells: &mut dyn Iterator<Item = &str>| {
+        cells
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut out = String::from("\u{feff}");
+    out += &quote(&mut header.split(','));
+    out.push('\n');
+    for r in rows {
+        out += &quote(&mut r.iter().copied());
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn row<'a>(
+    area: &'a str,
+    name: &'a str,
+    value: &'a str,
+    lo: &'a str,
+    hi: &'a str,
+    count: &'a str,
+    note: &'a str,
+) -> [&'a str; 26] {
+    [
+        "92443",
+        "Smoking Prevalence in adults (18+) - current smokers (APS)",
+        "E12000002",
+        "North West region",
+        area,
+        name,
+        "UA",
+        "Persons",
+        "18+ yrs",
+        "",
+        "",
+        "2019",
+        value,
+        lo,
+        hi,
+        "",
+        "",
+        count,
+        "",
+        note,
+        "",
+        "Similar",
+        "Similar",
+        "20190000",
+        "",
+        "",
+    ]
+}
+
+fn column_values(frame: polars::prelude::DataFrame, name: &str) -> Vec<Option<f64>> {
+    as_text(&frame)
+        .unwrap()
+        .column(name)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn website_downloads_with_separators_placeholders_and_html_are_accepted_exactly() {
+    let bytes = website_download(&[
+        row(
+            "E92000001",
+            "England",
+            "13.8821327715042",
+            "13.6438650901795",
+            "14.120400452829",
+            "6,144,703",
+            "",
+        ),
+        row("E06000006", "Halton ", "15.5", "12.1", "18.9", "-", ""),
+        row(
+            "E06000007",
+            "Warrington",
+            "12.25",
+            "10.0",
+            "14.5",
+            "<div class=\"no-data\">-</div>",
+            "",
+        ),
+        row(
+            "E06000008",
+            "Blackburn with Darwen",
+            "<div class=\"no-data\">-</div>",
+            "",
+            "",
+            "",
+            "<span class=\"tooltipValueNote\">* Value suppressed for disclosure control due to small count</span>",
+        ),
+        row(
+            "E06000009",
+            "Blackpool",
+            "17",
+            "17.025",
+            "19.5",
+            "1,234.5",
+            "",
+        ),
+    ]);
+    let e = read_with("compare-areas.csv", &bytes, Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.rows, 5, "every row counted");
+    let frame = as_text(&e.frame.unwrap()).unwrap();
+    let values = column_values(frame.clone(), "value");
+    assert_eq!(
+        values,
+        [
+            Some(13.8821327715042),
+            Some(15.5),
+            Some(12.25),
+            None,
+            Some(17.0)
+        ],
+        "values exact; suppressed missing, never zero"
+    );
+    let counts = column_values(frame.clone(), "count");
+    assert_eq!(counts, [Some(6_144_703.0), None, None, None, Some(1234.5)]);
+    let text = |c: &str| -> Vec<String> {
+        frame
+            .column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|s| s.unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(text("area_name")[1], "Halton", "trailing spaces trimmed");
+    assert_eq!(
+        text("value_note")[3],
+        "* Value suppressed for disclosure control due to small count",
+        "HTML becomes its text"
+    );
+    assert!(text("age").iter().all(|a| a == "18+ yrs"));
+    // The rounded value: a warning naming the row, not an error.
+    let rounded: Vec<&Issue> = e
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("last written digit"))
+        .collect();
+    assert_eq!(rounded.len(), 1, "{:#?}", e.report.warnings);
+    assert_eq!(
+        (rounded[0].row, rounded[0].value.as_deref()),
+        (Some(6), Some("17.025"))
+    );
+    assert!(
+        rounded[0].message.contains("rows 6"),
+        "{}",
+        rounded[0].message
+    );
+}
+
+#[test]
+fn ages_written_with_a_less_than_sign_are_kept_as_written() {
+    let mut r = row(
+        "E06000006",
+        "Halton",
+        "<div>-</div>",
+        "",
+        "",
+        "",
+        "<b>x</b>",
+    );
+    r[8] = "<75 yrs";
+    let e = read_with("u75.csv", &website_download(&[r]), Limits::default());
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    let frame = as_text(&e.frame.unwrap()).unwrap();
+    let age = frame
+        .column("age")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_owned();
+    assert_eq!(age, "<75 yrs");
+    assert_eq!(
+        frame.column("value_note").unwrap().str().unwrap().get(0),
+        Some("x")
+    );
+}
+
+#[test]
+fn a_limit_past_the_value_by_more_than_its_rounding_is_still_an_error() {
+    let bytes = website_download(&[
+        row("E06000006", "Halton", "17", "18.2", "19.5", "", ""),
+        row("E06000007", "Warrington", "17.0", "17.15", "19.5", "", ""),
+        row(
+            "E06000008",
+            "Blackburn with Darwen",
+            "17.5",
+            "10",
+            "17.49",
+            "",
+            "",
+        ),
+    ]);
+    let e = read_with("limits.csv", &bytes, Limits::default());
+    let rows: Vec<(Option<usize>, Option<&str>)> = e
+        .report
+        .errors
+        .iter()
+        .map(|i| (i.row, i.value.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(Some(2), Some("18.2")), (Some(3), Some("17.15"))],
+        "{:#?}",
+        e.report.errors
+    );
+    assert!(
+        e.report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("last written digit") && w.row == Some(4)),
+        "17.5 against 17.49 is within its 0.1 step: {:#?}",
+        e.report.warnings
+    );
+}
+
+#[test]
+fn the_analyst_template_stays_strict_and_says_why() {
+    let text = "indicator_id,area_code,period,value,lower_ci_95,upper_ci_95,count,denominator\n\
+                92443,E06000006,2019,\"1,234\",,,,\n\
+                92443,E06000007,2019,17,17.025,19,,\n\
+                92443,E06000008,2019,12,,,-,\n";
+    let e = read("template.csv", text);
+    let found: Vec<(Option<usize>, Option<&str>)> = e
+        .report
+        .errors
+        .iter()
+        .map(|i| (i.row, i.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some(2), Some("value")),
+            (Some(3), Some("lower_ci_95")),
+            (Some(4), Some("count"))
+        ],
+        "{:#?}",
+        e.report.errors
+    );
+    assert!(
+        e.report.errors[0]
+            .message
+            .contains("the analyst template takes plain numbers"),
+        "{}",
+        e.report.errors[0].message
+    );
+    assert!(e.report.errors[0].message.contains("typing slip"));
+}
+
+#[test]
+fn fingertips_indicator_metadata_is_its_own_format() {
+    let header = "Indicator ID,Indicator,Indicator number,Rationale,Specific rationale,Definition,Data source,Indicator source,Definition of numerator,Source of numerator,Definition of denominator,Source of denominator,Methodology,Standard population/values,Frequency,Confidence interval details,Disclosure control,Rounding,Caveats,Notes,Impact of COVID-19,Copyright,Data re-use,Links,Indicator Content,Simple Name,Simple Definition,Unit,Value type,Year type,Polarity,Date updated";
+    let filler = ",".repeat(25);
+    let good = format!(
+        "{header}\r\n92304,Smoking in routine and manual occupations{filler},%,Proportion,Financial,RAG - Low is good   ,2026-11-01\r\n\
+         92534,Smoking attributable hospital admissions{filler},\"per 100,000\",Directly standardised rate,Financial,BOB - Blue orange blue,2026-11-01\r\n"
+    );
+    let e = read("indicators.metadata.csv", &good);
+    assert!(e.report.is_valid(), "{:#?}", e.report.errors);
+    assert_eq!(e.report.format, Some(Format::FingertipsMetadata));
+    assert_eq!((e.report.rows, e.report.indicators), (2, 2));
+    let others = hwb_outcomes::metadata::from_frame(&e.frame.unwrap()).unwrap();
+    assert_eq!(
+        others[0].polarity,
+        hwb_outcomes::domain::Polarity::Low,
+        "padding trimmed"
+    );
+    assert_eq!(
+        (others[1].unit.as_str(), others[1].multiplier),
+        ("per 100,000", 100_000.0)
+    );
+    assert_eq!(others[1].value_type, hwb_outcomes::domain::ValueType::Dsr);
+
+    let bad = good.replace("RAG - Low is good   ", "Sideways is good");
+    let e = read("indicators.metadata.csv", &bad);
+    let err = only_error(&e.report);
+    assert_eq!(
+        (err.row, err.column.as_deref(), err.value.as_deref()),
+        (Some(2), Some("Polarity"), Some("Sideways is good"))
+    );
 }

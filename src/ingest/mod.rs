@@ -6,6 +6,8 @@
 //! the file, row, column and value. A file with any error yields no frame.
 
 pub mod columns;
+mod lenient;
+mod metadata;
 pub mod period;
 pub mod report;
 mod rows;
@@ -29,6 +31,8 @@ pub enum Format {
     Fingertips,
     /// The project's analyst template (README, `data/template-example.csv`).
     AnalystTemplate,
+    /// Fingertips's indicator metadata CSV (unit, value type, polarity).
+    FingertipsMetadata,
 }
 
 impl Format {
@@ -37,6 +41,7 @@ impl Format {
         match self {
             Format::Fingertips => "fingertips",
             Format::AnalystTemplate => "analyst-template",
+            Format::FingertipsMetadata => crate::metadata::FORMAT,
         }
     }
 }
@@ -131,6 +136,14 @@ pub fn read(file_name: &str, bytes: &[u8], sheet: Option<&str>, ctx: &Context) -
     }
 }
 
+/// The format a header row announces, if any.
+pub fn format_of_header(header: &[&str]) -> Option<Format> {
+    if metadata::is_header(header) {
+        return Some(Format::FingertipsMetadata);
+    }
+    columns::detect(header).ok().map(|m| m.format)
+}
+
 /// Reads a whole file; a large one in two halves on two threads, since
 /// copying it from the page cache is otherwise a serial cost before
 /// validation can start.
@@ -171,6 +184,13 @@ fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) ->
     };
     let body = text.get(reader.position().byte() as usize..).unwrap_or("");
     let header: Vec<&str> = header_record.iter().collect();
+    if metadata::is_header(&header) {
+        let records = reader.into_records().enumerate().map_while(|(i, r)| {
+            r.ok()
+                .map(|r| (i + 2, r.iter().map(str::to_owned).collect()))
+        });
+        return metadata::read(&header, records, report, ctx.limits.max_rows);
+    }
     let (map, report) = match start(&header, report) {
         Ok(started) => started,
         Err(extract) => return *extract,
@@ -387,6 +407,10 @@ fn read_sheet(
         };
     };
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    if metadata::is_header(&header) {
+        let records = rows[1..].iter().map(|(n, cells)| (*n, cells.clone()));
+        return metadata::read(&header, records, report, ctx.limits.max_rows);
+    }
     let (map, report) = match start(&header, report) {
         Ok(started) => started,
         Err(extract) => return *extract,

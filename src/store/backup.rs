@@ -14,7 +14,7 @@
 //! leaves neither a half backup nor a half store. Neither overwrites
 //! anything: the target must be new or empty.
 
-use super::{Result, Store, StoreError, io, sync_dir, sync_folder};
+use super::{INDICATORS_SUFFIX, Result, Store, StoreError, io, sync_dir, sync_folder};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::io::Write;
@@ -149,6 +149,11 @@ impl Store {
         }
         for id in &editions {
             files.push(Path::new("editions").join(format!("{id}.parquet")));
+            // Editions made before metadata was kept have none.
+            let indicators = Path::new("editions").join(format!("{id}.{INDICATORS_SUFFIX}"));
+            if self.dir.join(&indicators).exists() {
+                files.push(indicators);
+            }
         }
         files.sort();
         files.dedup(); // two uploads of the same bytes share one .bin

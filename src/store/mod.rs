@@ -21,6 +21,11 @@ use tokio::sync::Mutex;
 
 mod accounts;
 mod backup;
+
+use crate::metadata::FORMAT as METADATA_FORMAT;
+
+/// The file name ending of an edition's other-indicator metadata.
+const INDICATORS_SUFFIX: &str = "indicators.parquet";
 pub use accounts::{AuditEntry, Role, User};
 pub use backup::{Summary as BackupSummary, restore};
 
@@ -191,6 +196,23 @@ impl Store {
         self.dir.join("editions").join(format!("{id}.parquet"))
     }
 
+    /// An edition's other indicators (`crate::metadata`), beside its data.
+    fn edition_indicators_path(&self, id: i64) -> PathBuf {
+        self.dir
+            .join("editions")
+            .join(format!("{id}.{INDICATORS_SUFFIX}"))
+    }
+
+    /// The metadata of an edition's other indicators; empty for an edition
+    /// made before editions kept it.
+    pub fn edition_indicators(&self, edition: &Edition) -> Result<DataFrame> {
+        let path = self.edition_indicators_path(edition.id);
+        if !path.exists() {
+            return Ok(crate::metadata::to_frame(&[])?);
+        }
+        Self::read_frame(&path)
+    }
+
     /// Path of an upload's original bytes (content-addressed).
     pub fn upload_bytes_path(&self, sha256: &str) -> PathBuf {
         self.dir.join("uploads").join(format!("{sha256}.bin"))
@@ -333,15 +355,17 @@ impl Store {
 
     /// Assembles a new edition: the published edition (if any) with these
     /// uploads applied in order, a later row revising an earlier one with
-    /// the same key. Nothing is removed. `add_derived` adds what is computed
-    /// from the data (`crate::analysis`), stored with the edition.
+    /// the same key. Nothing is removed. Indicator metadata uploads
+    /// (`fingertips-metadata`) revise the edition's metadata the same way.
+    /// `add_derived` takes (data, metadata) and adds what is computed from
+    /// them (`crate::analysis::analyse_edition`); both are stored.
     pub async fn create_edition(
         &self,
         label: &str,
         uploads: &[i64],
         illustrative: bool,
         by: &str,
-        add_derived: impl FnOnce(DataFrame) -> PolarsResult<DataFrame>,
+        add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
     ) -> Result<Edition> {
         let label = label.trim();
         if label.is_empty() {
@@ -352,17 +376,35 @@ impl Store {
         let _guard = self.writes.lock().await;
         let base = self.published().await?;
         let mut frames = Vec::new();
+        let mut metadata = Vec::new();
         if let Some(base) = &base {
             frames.push(Self::read_frame(&self.edition_frame_path(base.id))?);
+            metadata.push(self.edition_indicators(base)?);
         }
         for &id in uploads {
             let path = self.upload_frame_path(id);
-            if !path.exists() {
+            let format: Option<String> =
+                sqlx::query_scalar("SELECT format FROM uploads WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let (Some(format), true) = (format, path.exists()) else {
                 return Err(StoreError::NotFound(format!("upload {id} does not exist")));
+            };
+            let frame = Self::read_frame(&path)?;
+            if format == METADATA_FORMAT {
+                metadata.push(frame);
+            } else {
+                frames.push(frame);
             }
-            frames.push(Self::read_frame(&path)?);
         }
-        let mut merged = add_derived(merge(frames)?)?;
+        if frames.is_empty() {
+            return Err(StoreError::NotFound(
+                "an edition needs data: upload an indicator data file with the metadata".into(),
+            ));
+        }
+        let (mut merged, mut indicators) =
+            add_derived(merge(frames)?, crate::metadata::merge(metadata)?)?;
 
         let mut tx = self.pool.begin().await?;
         let created_at = now();
@@ -388,6 +430,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        Self::write_frame(&self.edition_indicators_path(id), &mut indicators)?;
         Self::write_frame(&self.edition_frame_path(id), &mut merged)?;
         audit(
             &mut tx,

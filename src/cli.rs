@@ -1,6 +1,7 @@
 //! The command line. `serve` is the default; later subcommands (validate,
 //! ingest, stats, user, ...) slot in beside it.
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -15,6 +16,7 @@ Configuration (environment variables):
   HWB_BOARD_NAME      name shown in the header             [default: <area> Health and Wellbeing Board]
   HWB_MAX_BODY_BYTES  largest request body accepted        [default: 104857600]
   HWB_LOG_FORMAT      request log format: text or json     [default: text]
+  HWB_FINGERTIPS_URL  the Fingertips API `fetch` reads     [default: https://fingertips.phe.org.uk/api]
   RUST_LOG            log filter                           [default: info]";
 
 #[derive(Debug, Parser)]
@@ -69,6 +71,12 @@ pub enum Command {
         #[command(flatten)]
         read: ReadArgs,
     },
+    /// Fetch the Board's indicators from the Fingertips API (every
+    /// catalogue indicator with a Fingertips ID, for upper-tier areas with
+    /// regions as parents, and their metadata) and ingest the answers as a
+    /// new edition. Nothing is stored if a request fails or a file is
+    /// invalid. The API's address is HWB_FINGERTIPS_URL.
+    Fetch(FetchArgs),
     /// List the editions, newest first; * marks the published one.
     Editions,
     /// Publish an edition (by number or exact label); publishing an earlier
@@ -138,6 +146,47 @@ Input columns per method (an optional `group` column groups rows; grouped method
 polarity is high, low or none. A row or group that cannot be computed gets its reason in the `error`
 column; the exit status is non-zero only for unreadable input.";
 
+#[derive(Debug, Args, PartialEq, Clone)]
+pub struct FetchArgs {
+    /// Another Fingertips indicator ID to fetch (repeatable).
+    #[arg(long = "indicator", value_name = "ID")]
+    pub indicators: Vec<String>,
+    /// Every indicator of a Fingertips profile too (repeatable), e.g. 19
+    /// for the Public Health Outcomes Framework.
+    #[arg(long = "profile", value_name = "ID")]
+    pub profiles: Vec<u32>,
+    /// Only the --indicator and --profile ones, not the catalogue's.
+    #[arg(long)]
+    pub only: bool,
+    /// The new edition's label [default: "Fingertips, <today>"].
+    #[arg(long)]
+    pub edition: Option<String>,
+    /// Publish the new edition at once.
+    #[arg(long)]
+    pub publish: bool,
+    /// Seconds each request may take.
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+    /// Tries per request (connection errors, timeouts, 5xx, cut-off answers).
+    #[arg(long, default_value_t = 5)]
+    pub attempts: u32,
+    /// Milliseconds before the first retry, doubled for each later one.
+    #[arg(long, default_value_t = 1000)]
+    pub backoff_ms: u64,
+    /// Indicator IDs per request (the API takes at most 100).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=100).map(usize::from))]
+    pub batch: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=8).map(usize::from))]
+    pub concurrency: usize,
+    /// Largest answer accepted, in bytes.
+    #[arg(long, default_value_t = 100 * 1024 * 1024)]
+    pub max_bytes: usize,
+    /// Most data rows accepted in one answer.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_rows: usize,
+}
+
 #[derive(Debug, Args, PartialEq, Eq, Clone)]
 pub struct ReadArgs {
     /// The workbook sheet to read (default: the first).
@@ -192,7 +241,7 @@ mod tests {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
         for sub in [
-            "serve", "validate", "ingest", "editions", "publish", "stats",
+            "serve", "validate", "ingest", "fetch", "editions", "publish", "stats",
         ] {
             assert!(help.contains(sub), "--help lacks {sub}: {help}");
         }
@@ -202,6 +251,7 @@ mod tests {
             "HWB_AREA_CODE",
             "HWB_REGION_CODE",
             "HWB_NATIONAL_CODE",
+            "HWB_FINGERTIPS_URL",
         ] {
             assert!(help.contains(var), "--help lacks {var}");
         }

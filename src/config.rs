@@ -15,6 +15,7 @@ pub const DEFAULT_DATA_DIR: &str = "hwb-data";
 pub const DEFAULT_AREA_CODE: &str = "E06000006";
 pub const DEFAULT_NATIONAL_CODE: &str = "E92000001";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
+pub const DEFAULT_FINGERTIPS_URL: &str = "https://fingertips.phe.org.uk/api";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -34,6 +35,9 @@ pub struct Config {
     pub board_name: String,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// The Fingertips API that `fetch` reads (a mirror or a test server can
+    /// stand in), without a trailing slash.
+    pub fingertips_url: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -127,7 +131,21 @@ impl Config {
             _ => return Err(invalid("HWB_LOG_FORMAT", &log, "must be text or json")),
         };
 
+        let fingertips = var("HWB_FINGERTIPS_URL", DEFAULT_FINGERTIPS_URL);
+        let fingertips_url = fingertips.trim_end_matches('/').to_owned();
+        let host = fingertips_url
+            .strip_prefix("https://")
+            .or_else(|| fingertips_url.strip_prefix("http://"));
+        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+            return Err(invalid(
+                "HWB_FINGERTIPS_URL",
+                &fingertips,
+                format!("must be an http:// or https:// address, such as {DEFAULT_FINGERTIPS_URL}"),
+            ));
+        }
+
         Ok(Config {
+            fingertips_url,
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT).into(),
             data_dir: var("HWB_DATA_DIR", DEFAULT_DATA_DIR).into(),

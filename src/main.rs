@@ -14,6 +14,7 @@ fn main() -> ExitCode {
             publish,
             read,
         } => with_config(|c| commands::ingest(c, &files, &edition, publish, &read)),
+        Command::Fetch(args) => with_config(|c| commands::fetch::run(c, &args)),
         Command::Editions => with_config(commands::editions),
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
         Command::User(cmd) => with_config(|c| commands::user(c, &cmd)),

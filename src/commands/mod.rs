@@ -2,6 +2,7 @@
 //! the store, and print what happened. Exit codes: 0 success, 1 invalid
 //! data or a failed operation, 2 usage or configuration errors.
 
+pub mod fetch;
 pub mod stats;
 
 use crate::areas::Gazetteer;
@@ -257,8 +258,9 @@ pub fn ingest(
             );
         }
         let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
-        let add_derived =
-            |df| crate::analysis::analyse(df, &catalogue, &gazetteer, &config.nation.code);
+        let add_derived = |df, meta| {
+            crate::analysis::analyse_edition(df, meta, &catalogue, &gazetteer, &config.nation.code)
+        };
         let edition = store
             .create_edition(label, &ids, false, &actor, add_derived)
             .await?;

@@ -31,6 +31,8 @@ pub struct AppState {
     pub uploads: Arc<crate::upload::Uploads>,
     pub max_body_bytes: usize,
     pub started: Instant,
+    /// The Fingertips API the analysts' "Get the latest" reads.
+    pub fingertips_url: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -87,6 +89,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         uploads: Arc::new(crate::upload::Uploads::default()),
         max_body_bytes: config.max_body_bytes,
         started: Instant::now(),
+        fingertips_url: config.fingertips_url.clone(),
     };
     let max_body_bytes = config.max_body_bytes;
     let context = move || {

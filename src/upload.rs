@@ -31,6 +31,8 @@ pub const LISTED: usize = 200;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/upload", post(receive))
+        .route("/fetch", post(start_fetch))
+        .route("/fetch/{job}", get(fetch_status))
         .route("/upload/{token}/errors.csv", get(errors_csv))
         .route("/upload/{token}/draft", post(save_draft))
 }
@@ -65,6 +67,25 @@ impl UploadResult {
 pub struct Uploads {
     results: Mutex<Vec<Arc<UploadResult>>>,
     recent: Mutex<Vec<(String, Instant)>>,
+    fetches: Mutex<Vec<Arc<FetchJob>>>,
+}
+
+/// A fetch from Fingertips running in the background for an analyst.
+pub struct FetchJob {
+    id: String,
+    by: String,
+    /// Requests finished and planned.
+    progress: Mutex<(usize, usize)>,
+    state: Mutex<JobState>,
+}
+
+#[derive(Clone)]
+enum JobState {
+    Running,
+    /// One line saying what failed; nothing was stored.
+    Failed(String),
+    /// The upload result's token.
+    Done(String),
 }
 
 impl Uploads {
@@ -180,7 +201,22 @@ async fn receive(
     if files.is_empty() {
         return Redirect::to("/upload?error=nofile").into_response();
     }
+    match accept(&state, &store, &user, files, sheet).await {
+        Ok(result) => Redirect::to(&format!("/upload/{}", result.token)).into_response(),
+        Err(r) => r,
+    }
+}
 
+/// Validates files (named, with their bytes), keeps them if all are valid,
+/// previews them against the published edition, and keeps the result for
+/// its page: the one path of uploads and of fetches from Fingertips.
+async fn accept(
+    state: &AppState,
+    store: &Arc<crate::store::Store>,
+    user: &crate::store::User,
+    files: Vec<(String, axum::body::Bytes)>,
+    sheet: Option<String>,
+) -> Result<Arc<UploadResult>, Response> {
     let published = state.editions.published();
     // Validation is CPU work, and staging the bytes is disk work: both off
     // the async threads, side by side.
@@ -208,10 +244,10 @@ async fn receive(
     let checked = match checked {
         Ok(c) => c,
         Err(e) => {
-            return plain_text(
+            return Err(plain_text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("Validation failed: {e}"),
-            );
+            ));
         }
     };
     let all_valid = checked.iter().all(|(_, _, _, x)| x.frame.is_some());
@@ -232,14 +268,16 @@ async fn receive(
             match kept {
                 Ok(u) => upload_ids.push(u.id),
                 Err(e) => {
-                    return plain_text(
+                    return Err(plain_text(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         format!("{name} could not be stored: {e}"),
-                    );
+                    ));
                 }
             }
-            match preview(&frame, published.as_deref()) {
-                Ok(p) => {
+            // Metadata has no rows to preview.
+            let rows = extract.report.format != Some(ingest::Format::FingertipsMetadata);
+            match rows.then(|| preview(&frame, published.as_deref())) {
+                Some(Ok(p)) => {
                     let s = summary.get_or_insert_with(Preview::default);
                     s.new_indicators.extend(p.new_indicators);
                     s.new_periods.extend(p.new_periods);
@@ -247,7 +285,8 @@ async fn receive(
                     s.revised.extend(p.revised);
                     s.unchanged += p.unchanged;
                 }
-                Err(e) => tracing::error!(error = %e, "cannot preview an upload"),
+                Some(Err(e)) => tracing::error!(error = %e, "cannot preview an upload"),
+                None => {}
             }
         }
         results.push(FileResult {
@@ -278,7 +317,7 @@ async fn receive(
         base: published.map(|d| (d.edition.id, d.edition.label.clone())),
         draft: Mutex::new(None),
     });
-    Redirect::to(&format!("/upload/{}", result.token)).into_response()
+    Ok(result)
 }
 
 /// `GET /upload/{token}/errors.csv`: every error of every file.
@@ -355,7 +394,8 @@ async fn save_draft(
     let made = tokio::task::spawn_blocking(move || {
         let catalogue = crate::catalogue::Catalogue::bundled();
         let gazetteer = crate::areas::Gazetteer::shared();
-        let derived = |df| crate::analysis::analyse(df, &catalogue, gazetteer, &nation);
+        let derived =
+            |df, meta| crate::analysis::analyse_edition(df, meta, &catalogue, gazetteer, &nation);
         tokio::runtime::Handle::current()
             .block_on(store.create_edition(&label, &uploads, false, &by, derived))
             .map_err(|e| e.to_string())
@@ -375,4 +415,151 @@ async fn save_draft(
         ))
         .into_response(),
     }
+}
+
+/// `POST /fetch`: "Get the latest from Fingertips". Runs the fetch in the
+/// background, then the answers take the upload path (kept, validated,
+/// previewed); `GET /fetch/{job}` shows progress, then the result.
+async fn start_fetch(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+) -> Response {
+    let user = match require(&user, Role::Analyst) {
+        Ok(u) => u.clone(),
+        Err(r) => return *r,
+    };
+    let Some(store) = state.editions.store() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let running = state.uploads.fetches.lock().map_or(true, |jobs| {
+        jobs.iter().any(|j| {
+            j.state
+                .lock()
+                .is_ok_and(|s| matches!(*s, JobState::Running))
+        })
+    });
+    if running {
+        return plain_text(
+            StatusCode::CONFLICT,
+            "A fetch from Fingertips is already running. Wait for it to finish, then try again.",
+        );
+    }
+    if !state.uploads.allow(&user.email) {
+        return plain_text(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "You have uploaded or fetched {RATE_LIMIT} times in the last {} minutes. Wait a few minutes and try again.",
+                RATE_WINDOW.as_secs() / 60
+            ),
+        );
+    }
+    let job = Arc::new(FetchJob {
+        id: crate::auth::random_token(16),
+        by: user.email.clone(),
+        progress: Mutex::new((0, 0)),
+        state: Mutex::new(JobState::Running),
+    });
+    if let Ok(mut jobs) = state.uploads.fetches.lock() {
+        jobs.insert(0, job.clone());
+        jobs.truncate(KEPT);
+    }
+    let id = job.id.clone();
+    tokio::spawn(async move {
+        let plan = crate::fetch::Plan::for_catalogue(
+            &state.fingertips_url,
+            &crate::catalogue::Catalogue::bundled(),
+        );
+        let shown = job.clone();
+        let progress: Arc<crate::fetch::Progress> = Arc::new(move |done, planned| {
+            if let Ok(mut p) = shown.progress.lock() {
+                *p = (done, planned);
+            }
+        });
+        let ended = match crate::fetch::run(&plan, progress).await {
+            Err(e) => JobState::Failed(format!(
+                "Cannot fetch from Fingertips: {e}. Nothing was stored."
+            )),
+            Ok(outcome) => {
+                let files = outcome
+                    .files
+                    .into_iter()
+                    .map(|f| (f.file_name, axum::body::Bytes::from(f.bytes)))
+                    .collect();
+                match accept(&state, &store, &user, files, None).await {
+                    Ok(result) => JobState::Done(result.token.clone()),
+                    Err(_) => JobState::Failed(
+                        "The answers from Fingertips could not be stored. Nothing was published."
+                            .into(),
+                    ),
+                }
+            }
+        };
+        if let Ok(mut s) = job.state.lock() {
+            *s = ended;
+        }
+    });
+    Redirect::to(&format!("/fetch/{id}")).into_response()
+}
+
+/// `GET /fetch/{job}`: progress (the page refreshes itself, no script
+/// needed), then the upload result it became, or why it failed.
+async fn fetch_status(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedIn>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match require(&user, Role::Analyst) {
+        Ok(u) => u.clone(),
+        Err(r) => return *r,
+    };
+    let job = state.uploads.fetches.lock().ok().and_then(|jobs| {
+        jobs.iter()
+            .find(|j| j.id == id && j.by == user.email)
+            .cloned()
+    });
+    let Some(job) = job else {
+        return plain_text(
+            StatusCode::NOT_FOUND,
+            "That fetch has expired: start it again from the upload page.",
+        );
+    };
+    let current = job
+        .state
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or(JobState::Failed("The fetch was lost.".into()));
+    let (done, planned) = job.progress.lock().map(|p| *p).unwrap_or_default();
+    let (status, refresh, body) = match current {
+        JobState::Done(token) => return Redirect::to(&format!("/upload/{token}")).into_response(),
+        JobState::Running => (
+            StatusCode::OK,
+            "<meta http-equiv=\"refresh\" content=\"2\">",
+            format!(
+                "<h1 class=\"heading-xl\">Getting the latest from Fingertips</h1>\
+                 <p class=\"body\" role=\"status\">{done} of {planned} requests done. This page refreshes itself; the checked files and their preview follow.</p>\
+                 <progress max=\"{}\" value=\"{done}\">{done} of {planned}</progress>",
+                planned.max(1)
+            ),
+        ),
+        JobState::Failed(message) => (
+            StatusCode::BAD_GATEWAY,
+            "",
+            format!(
+                "<h1 class=\"heading-xl\">The fetch from Fingertips failed</h1>\
+                 <div class=\"error-summary\" role=\"alert\"><p>{}</p></div>\
+                 <p class=\"body\">The published edition is unchanged. <a class=\"link\" href=\"/upload\">Back to the upload page</a></p>",
+                html_escape::encode_text(&message)
+            ),
+        ),
+    };
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">{refresh}<title>Fetch from Fingertips</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/hwb-outcomes.css\"></head><body><main class=\"container main\">{body}</main></body></html>"
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }

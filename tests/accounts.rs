@@ -56,7 +56,15 @@ async fn site_with(env: &[(&str, &str)]) -> Site {
             &[uploads[0].id],
             false,
             "test",
-            |df| hwb_outcomes::analysis::analyse(df, &catalogue, &gazetteer, "E92000001"),
+            |df, meta| {
+                hwb_outcomes::analysis::analyse_edition(
+                    df,
+                    meta,
+                    &catalogue,
+                    &gazetteer,
+                    "E92000001",
+                )
+            },
         )
         .await
         .unwrap();
@@ -463,4 +471,68 @@ async fn a_valid_upload_previews_then_becomes_a_draft_then_is_published() {
         site.editions.published().unwrap().edition.label,
         "Board, 11 March 2027"
     );
+}
+
+#[path = "support/fingertips.rs"]
+mod fingertips;
+
+/// "Get the latest from Fingertips": an analyst starts it, watches its
+/// progress, and lands on the usual checked-and-previewed upload result;
+/// a failure says what failed and changes nothing; anonymous visitors are
+/// sent to sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analysts_get_the_latest_from_fingertips_on_the_web() {
+    let fake = fingertips::start().await;
+    let site = site_with(&[("HWB_FINGERTIPS_URL", &fake.url())]).await;
+    let (status, headers, _) = send(&site.router, post("/fetch", "", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "anonymous: to sign in");
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let (_, _, form) = send(&site.router, get("/upload", Some(&cookie))).await;
+    assert!(form.contains("action=\"/fetch\"") && form.contains("Get the latest from Fingertips"));
+    let watch = |fake_mode: fingertips::Mode| {
+        fake.set(fake_mode);
+        async {
+            let (status, headers, _) = send(&site.router, post("/fetch", "", Some(&cookie))).await;
+            assert_eq!(status, StatusCode::SEE_OTHER);
+            let job = headers[header::LOCATION].to_str().unwrap().to_owned();
+            assert!(job.starts_with("/fetch/"), "{job}");
+            for _ in 0..600 {
+                let (status, headers, body) = send(&site.router, get(&job, Some(&cookie))).await;
+                if status == StatusCode::OK {
+                    assert!(
+                        body.contains("requests done") && body.contains("http-equiv=\"refresh\""),
+                        "{body}"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                return (status, headers, body);
+            }
+            panic!("the fetch never ended");
+        }
+    };
+    let before = published(&site);
+    let (status, headers, body) = watch(fingertips::Mode::Normal).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(result.starts_with("/upload/"), "{result}");
+    let (_, _, page) = send(&site.router, get(&result, Some(&cookie))).await;
+    assert!(page.contains("Files checked: no errors"), "{page}");
+    assert!(page.contains("id=\"preview-summary\""), "previewed");
+    assert_eq!(published(&site), before, "nothing is published by fetching");
+
+    let (status, _, body) = watch(fingertips::Mode::ServerError).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        body.contains(&fake.url()) && body.contains("500") && body.contains("Nothing was stored"),
+        "{body}"
+    );
+    assert_eq!(published(&site), before);
 }

@@ -34,6 +34,11 @@ pub fn UploadPage() -> impl IntoView {
             </div>
             <button class="button" type="submit">"Upload and check"</button>
         </form>
+        <h2 class="heading-l">"Get the latest from Fingertips"</h2>
+        <p class="body">"Fetches every indicator in the Board's catalogue that has a Fingertips ID, for all upper-tier areas with their regions and England, and each indicator's metadata. The answers are checked and previewed like an upload; nothing changes until you save an edition and publish it."</p>
+        <form class="form" method="post" action="/fetch">
+            <button class="button button--secondary" type="submit">"Get the latest from Fingertips"</button>
+        </form>
         <div id="upload-progress" class="upload-progress" role="status" aria-live="polite" hidden>
             <label class="label" for="upload-bar">"Upload progress"</label>
             <progress id="upload-bar" max="100" value="0"></progress>

@@ -5,8 +5,8 @@ use crate::areas::Area;
 use crate::domain::Priority;
 use crate::pages::{
     AuditPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage, NotFound,
-    OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UploadPage,
-    UploadResultPage, UsersPage,
+    OtherIndicatorsPage, OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader,
+    UploadPage, UploadResultPage, UsersPage,
 };
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("priority"), ParamSegment("slug")) view=PriorityPage />
                     <Route path=(StaticSegment("indicator"), ParamSegment("id")) view=IndicatorPage />
                     <Route path=StaticSegment("overview") view=OverviewPage />
+                    <Route path=StaticSegment("other") view=OtherIndicatorsPage />
                     <Route path=StaticSegment("login") view=LoginPage />
                     <Route path=StaticSegment("editions") view=EditionsPage />
                     <Route path=(StaticSegment("editions"), ParamSegment("id"), StaticSegment("publish")) view=PublishConfirmPage />

@@ -111,6 +111,26 @@ test.describe("the real Fingertips extract", () => {
     const api = await (await page.request.get(`${REAL}/api/v1/indicators/92443`)).json();
     expect(api.rows.at(-1).value).toBe(Number(halton().Value));
   });
+
+  test("indicators outside the catalogue are listed, judged as Fingertips judged them, and accessible", async ({ page }) => {
+    await page.goto(`${REAL}/`);
+    await expect(page.getByRole("heading", { name: "Other indicators in this edition" })).toBeVisible();
+    await page.getByRole("link", { name: "See the other indicators" }).click();
+    await expect(page).toHaveURL(/\/other/);
+    const others = [...new Set(rows.map((r) => r["Indicator ID"]))].filter((id) => id !== "92443");
+    await expect(page.locator("table.indicators tbody tr")).toHaveCount(others.length);
+    for (const id of others) {
+      const r = rows.find((x) => x["Indicator ID"] === id && x["Area Code"] === "E06000006")!;
+      const theirs = r["Compared to England value or percentiles"];
+      const row = page.locator("tr", { has: page.locator(`a[href^="/indicator/${id}"]`) });
+      // Column 7 is "Compared with England".
+      const ours = (await row.locator("td").nth(5).textContent())!.trim();
+      expect(ours, `${id} against England`).toBe(theirs === "" ? "Not compared" : theirs);
+    }
+    await expectNoAxeViolations(page);
+    await page.goto(`${REAL}/indicator/${others[0]}`);
+    await expect(page.locator(".summary-list")).toContainText("inferred from the Fingertips comparisons");
+  });
 });
 
 const PAGES = ["/", "/priority/older-people", "/indicator/90366", "/overview"];

@@ -5,7 +5,7 @@ use super::common::{
     EditionSelector, JudgementTag, NoData, dataset, day, href, use_area, use_view, value_text,
 };
 use crate::app::use_site;
-use crate::dataset::{Change, Dataset, change};
+use crate::dataset::{Change, Dataset, IndicatorData, change};
 use crate::domain::{LifeCourse, Priority, PrioritySummary};
 use crate::islands::PriorityFinder;
 use crate::stats::compare::{Judgement, Tone};
@@ -52,13 +52,36 @@ fn card_lines(
     region: &str,
     nation: &str,
 ) -> Vec<String> {
+    let members = |i: &IndicatorData| i.meta.as_ref().and_then(|m| m.priority()) == Some(priority);
+    summary_lines(d, previous, &members, area, region, nation)
+}
+
+/// The summary lines of the edition's other indicators, if it has any.
+fn other_indicators(
+    d: &Dataset,
+    previous: Option<&Dataset>,
+    area: &str,
+    region: &str,
+    nation: &str,
+) -> Option<Vec<String>> {
+    let members = |i: &IndicatorData| i.meta.as_ref().is_none_or(|m| m.is_other());
+    d.indicators
+        .iter()
+        .any(members)
+        .then(|| summary_lines(d, previous, &members, area, region, nation))
+}
+
+fn summary_lines(
+    d: &Dataset,
+    previous: Option<&Dataset>,
+    members: &dyn Fn(&IndicatorData) -> bool,
+    area: &str,
+    region: &str,
+    nation: &str,
+) -> Vec<String> {
     let (mut vs_nation, mut vs_region) = (Tally::default(), Tally::default());
     let (mut shown, mut updated, mut revised, mut rejudged) = (0, 0, 0, 0);
-    for ind in d
-        .indicators
-        .iter()
-        .filter(|i| i.meta.as_ref().and_then(|m| m.priority()) == Some(priority))
-    {
+    for ind in d.indicators.iter().filter(|i| members(i)) {
         let Some(p) = ind.series(0, area).and_then(|s| s.latest()) else {
             continue;
         };
@@ -132,6 +155,17 @@ pub fn HomePage() -> impl IntoView {
         ),
         None => "This is the first published edition, so there are no changes to count.".to_owned(),
     };
+    let others = other_indicators(&d, previous, &area, &site.region.name, &site.nation.name).map(|lines| {
+        let link = href("/other", &view, &area, &site);
+        view! {
+            <section class="others" aria-labelledby="others">
+                <h2 class="heading-l" id="others">"Other indicators in this edition"</h2>
+                <p class="body">"Indicators in this edition that are not yet placed under one of the Board's priorities."</p>
+                <ul class="list">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                <p class="body"><a class="link" href=link>"See the other indicators"</a></p>
+            </section>
+        }
+    });
     // The island filters by `q` when it renders on the server too, so a
     // search without JavaScript gives what typing gives with it.
     view! {
@@ -151,6 +185,7 @@ pub fn HomePage() -> impl IntoView {
         <h2 class="heading-l">"Priorities"</h2>
         <p class="body">{changes_note}</p>
         <PriorityFinder cards=cards initial_query=query />
+        {others}
         <LifeCourseTiles dataset=d.clone() area=area.clone() />
     }
     .into_any()
@@ -170,7 +205,7 @@ fn LifeCourseTiles(dataset: std::sync::Arc<Dataset>, area: String) -> impl IntoV
             let tiles = d
                 .indicators
                 .iter()
-                .filter(|i| i.meta.as_ref().map(|m| m.life_course) == Some(stage))
+                .filter(|i| i.meta.as_ref().is_some_and(|m| m.life_course == stage && !m.is_other()))
                 .filter_map(|ind| {
                     let series = ind.series(0, &area)?;
                     let p = series.latest()?;

@@ -8,6 +8,7 @@ use super::common::{
     number, unit_text, use_area, use_view, value_text,
 };
 use crate::app::use_site;
+use crate::catalogue::Origin;
 use crate::charts;
 use crate::dataset::{Dataset, IndicatorData};
 use crate::figures::{self, Params, Selection};
@@ -199,6 +200,15 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
         .map(|a| (a.code.clone(), a.name.clone()))
         .collect();
 
+    let origin_note = |o: Origin| match o {
+        Origin::Catalogue => "",
+        Origin::FingertipsMetadata => {
+            " (from Fingertips's indicator metadata; this indicator is not in the Board's catalogue)"
+        }
+        Origin::Inferred => {
+            " (inferred from the Fingertips comparisons in the uploaded file, which came without metadata; unit and value type are not known)"
+        }
+    };
     let meta = ind.meta.clone();
     let about = meta.map(|m| {
         view! {
@@ -207,7 +217,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                 <div><dt>"Source"</dt><dd>{m.source.clone()}</dd></div>
                 <div><dt>"Method"</dt><dd>{m.value_type.method()}</dd></div>
                 <div><dt>"Unit"</dt><dd>{if m.unit == "%" { "Percentage".to_owned() } else { m.unit.clone() }}</dd></div>
-                <div><dt>"Polarity"</dt><dd>{m.polarity.describe()}</dd></div>
+                <div><dt>"Polarity"</dt><dd>{m.polarity.describe()}{origin_note(m.origin)}</dd></div>
                 <div><dt>"Comparison"</dt><dd>{m.comparison.describe()}</dd></div>
                 {m.goal.map(|g| view! { <div><dt>"Goal"</dt><dd>{format!("Red below {}, amber from {} to below {}, green at {} or above", g.lower, g.lower, g.upper, g.upper)}</dd></div> })}
                 <div><dt>"Updated"</dt><dd>{m.frequency.clone()}</dd></div>
@@ -218,11 +228,16 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
 
     let trend_caption =
         format!("{title}: {area_name}, {region_name} and {nation_name}, {breakdown_label}");
-    let trend_table_caption = format!("{title} ({unit}) by period, most recent first");
+    // An unknown unit has no "()".
+    let in_unit = match ind.meta.as_ref().map_or("", |m| m.unit.as_str()) {
+        "" => String::new(),
+        u => format!(" ({u})"),
+    };
+    let trend_table_caption = format!("{title}{in_unit} by period, most recent first");
     let compare_caption = format!(
         "{title}: upper-tier areas in {region_name}, highest first, with {nation_name} as a line"
     );
-    let compare_table_caption = format!("{title} ({unit}), areas in {region_name}");
+    let compare_table_caption = format!("{title}{in_unit}, areas in {region_name}");
     let vs_region = format!("Compared with {region_name}");
     let vs_nation = format!("Compared with {nation_name}");
     let areas_heading = format!("Areas in {region_name}");

@@ -117,6 +117,10 @@ pub fn EditionBanner() -> impl IntoView {
                             site.home.name, site.region.name, site.nation.name
                         )}
                     </p>
+                    <p>
+                        "To load real data, run "<code>"hwb-outcomes fetch --publish"</code>
+                        " (the Board's indicators from Fingertips), or sign in and upload a Fingertips download on the Upload page."
+                    </p>
                 </div>
             </div>
         })}

@@ -19,5 +19,5 @@ pub use layout::{EditionBanner, SiteFooter, SiteHeader};
 pub use manage::{AuditPage, EditionsPage, LoginPage, PublishConfirmPage, UsersPage, use_user};
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
-pub use priority::PriorityPage;
+pub use priority::{OtherIndicatorsPage, PriorityPage};
 pub use upload::{UploadPage, UploadResultPage};

@@ -49,21 +49,24 @@ pub fn OverviewPage() -> impl IntoView {
         .iter()
         .map(|(_, name)| view! { <th scope="col" class="rug__area"><span>{name.clone()}</span></th> })
         .collect_view();
-    // The six priorities, then the overarching measures (life expectancy).
+    // The six priorities, the overarching measures (life expectancy), then
+    // the edition's indicators that the catalogue does not list.
     let groups = Priority::ALL
         .into_iter()
-        .map(Some)
-        .chain([None])
-        .map(|priority| {
-            let title = priority.map_or("Overarching measures", |p| p.title());
-            let rows = d
+        .map(|p| (p.title(), p.slug()))
+        .chain([
+            ("Overarching measures", "overarching"),
+            ("Other indicators in this edition", crate::catalogue::OTHER),
+        ])
+        .map(|(title, group)| {
+            let members: Vec<_> = d
                 .indicators
                 .iter()
-                .filter(|i| match (priority, &i.meta) {
-                    (Some(p), Some(m)) => m.priority() == Some(p),
-                    (None, Some(m)) => m.group == "overarching",
-                    (_, None) => false,
-                })
+                .filter(|i| i.meta.as_ref().is_some_and(|m| m.group == group))
+                .collect();
+            let empty = members.is_empty();
+            let rows = members
+                .into_iter()
                 .map(|ind| {
                     let home = ind.series(0, &site.home.code).and_then(|s| s.latest());
                     let period = home.map(|p| p.period);
@@ -102,12 +105,13 @@ pub fn OverviewPage() -> impl IntoView {
                     }
                 })
                 .collect_view();
-            view! {
+            // Most editions have no other indicators: no empty group then.
+            (!empty || group != crate::catalogue::OTHER).then(|| view! {
                 <tbody>
                     <tr class="rug__group"><th scope="rowgroup" colspan=areas.len() + 1>{title}</th></tr>
                     {rows}
                 </tbody>
-            }
+            })
         })
         .collect_view();
     view! {

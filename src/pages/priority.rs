@@ -8,7 +8,7 @@ use super::common::{
 };
 use crate::app::use_site;
 use crate::charts;
-use crate::dataset::IndicatorData;
+use crate::dataset::{Dataset, IndicatorData};
 use crate::domain::Priority;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,9 +25,7 @@ pub fn PriorityPage() -> impl IntoView {
 
 #[component]
 fn PriorityView(priority: Priority) -> impl IntoView {
-    let site = use_site();
     let view = use_view();
-    let area = use_area();
     let heading = view! {
         <Title text=priority.title() />
         <span class="caption">"Priority"</span>
@@ -37,14 +35,46 @@ fn PriorityView(priority: Priority) -> impl IntoView {
     let Some(d) = dataset(&view) else {
         return view! { {heading} <NoData /> }.into_any();
     };
-    let area_name = d.area_name(&area);
-    let (region, nation) = (&site.region, &site.nation);
-    // Worst first: by the comparison with the nation, then the region.
-    let mut rows: Vec<&IndicatorData> = d
+    let rows: Vec<&IndicatorData> = d
         .indicators
         .iter()
         .filter(|i| i.meta.as_ref().and_then(|m| m.priority()) == Some(priority))
         .collect();
+    let path = format!("/priority/{}", priority.slug());
+    view! { {heading} {indicator_table(&d, rows, priority.title(), &path)} }.into_any()
+}
+
+/// `/other`: the indicators an edition holds that the catalogue does not
+/// list, judged with Fingertips's metadata or the polarity their file
+/// implies, until an analyst places them under a priority.
+#[component]
+pub fn OtherIndicatorsPage() -> impl IntoView {
+    let view = use_view();
+    let heading = view! {
+        <Title text="Other indicators" />
+        <span class="caption">"Not yet placed under a priority"</span>
+        <h1 class="heading-xl">"Other indicators in this edition"</h1>
+        <p class="lead">"Indicators this edition holds that are not in the Board's catalogue. They are compared at 95% confidence, with the polarity Fingertips gives them or, for a file without metadata, the one its own comparisons imply (each indicator page says which)."</p>
+    };
+    let Some(d) = dataset(&view) else {
+        return view! { {heading} <NoData /> }.into_any();
+    };
+    let rows: Vec<&IndicatorData> = d
+        .indicators
+        .iter()
+        .filter(|i| i.meta.as_ref().is_none_or(|m| m.is_other()))
+        .collect();
+    view! { {heading} {indicator_table(&d, rows, "Other indicators", "/other")} }.into_any()
+}
+
+/// The indicators table, worst first, with the edition selector above it.
+fn indicator_table(d: &Dataset, mut rows: Vec<&IndicatorData>, title: &str, path: &str) -> AnyView {
+    let site = use_site();
+    let view = use_view();
+    let area = use_area();
+    let area_name = d.area_name(&area);
+    let (region, nation) = (&site.region, &site.nation);
+    // Worst first: by the comparison with the nation, then the region.
     rows.sort_by_key(|ind| {
         let latest = ind.series(0, &area).and_then(|s| s.latest());
         let (r, n) = latest.map_or(
@@ -99,10 +129,8 @@ fn PriorityView(priority: Priority) -> impl IntoView {
             }
         })
         .collect_view();
-    let path = format!("/priority/{}", priority.slug());
     view! {
-        {heading}
-        <EditionSelector path=path />
+        <EditionSelector path=path.to_owned() />
         <p class="body">
             {format!(
                 "{count} indicators for {area_name}, each at its most recent period, compared with the {} region and {}. Worst first: indicators worse than {} come first.",
@@ -111,7 +139,7 @@ fn PriorityView(priority: Priority) -> impl IntoView {
         </p>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Indicators table">
             <table class="table indicators">
-                <caption class="table__caption">{format!("{}: {area_name} compared with {} and {}", priority.title(), region.name, nation.name)}</caption>
+                <caption class="table__caption">{format!("{title}: {area_name} compared with {} and {}", region.name, nation.name)}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Indicator"</th>

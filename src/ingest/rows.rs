@@ -612,11 +612,10 @@ impl<'a> Validator<'a> {
                 // Fingertips rounds some values but not their limits: a
                 // limit past the value by less than the value's last written
                 // digit is that rounding, not an error.
-                let step = match self.map.format {
-                    Format::Fingertips => lenient::written_step(get(Field::Value)),
-                    _ => 0.0,
-                };
-                let rounded = |gap: f64| gap < step;
+                // (Worked out only for a limit already past the value.)
+                let fingertips = self.map.format == Format::Fingertips;
+                let rounded =
+                    |gap: f64| fingertips && gap < lenient::written_step(get(Field::Value));
                 if let Some(lo) = limit_lower.filter(|&lo| lo > v) {
                     if rounded(lo - v) {
                         self.rounded_limit(row, field, get(field), fields);

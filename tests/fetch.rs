@@ -149,7 +149,7 @@ fn fetch_publish_builds_an_edition_equal_to_the_served_csv() {
         for r in &requests {
             if let Some(list) = r
                 .split('&')
-                .find_map(|p| p.split('?').last()?.strip_prefix("indicator_ids="))
+                .find_map(|p| p.split('?').next_back()?.strip_prefix("indicator_ids="))
             {
                 assert!(list.split(',').count() <= 20, "{r}");
             }

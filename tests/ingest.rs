@@ -583,10 +583,113 @@ fn warnings_for_unknown_indicators_and_areas_and_older_periods() {
     assert!(e.frame.is_some());
 }
 
+/// A workbook whose sheet is `sheet_xml`, built in memory, with its
+/// parts deflated as Excel does.
+fn workbook_with(sheet_xml: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(sheet_xml.len() > u32::MAX as usize / 2);
+    let parts: [(&str, &[u8]); 4] = [
+        ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#),
+        ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+    ];
+    for (name, body) in parts {
+        zip.start_file(name, deflated).unwrap();
+        zip.write_all(body).unwrap();
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", deflated)
+        .unwrap();
+    zip.write_all(sheet_xml).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn workbooks_that_claim_to_be_huge_are_refused_before_they_are_read() {
+    // 1.6 KB: cells at A1 and XFD1048576, dimension A1:XFD1048576. Read as
+    // a dense range this asked for 550 GB and aborted the server.
+    let e = read_with(
+        "sparse.xlsx",
+        &fixture("sparse-dimension.xlsx"),
+        Limits::default(),
+    );
+    let err = only_error(&e.report);
+    assert!(
+        err.message.contains("columns up to XFD") && err.message.contains("the most read is 1024"),
+        "{}",
+        err.message
+    );
+    // The same cells without a dimension: refused at the far cell.
+    let e = read_with("far.xlsx", &fixture("far-cell.xlsx"), Limits::default());
+    let err = only_error(&e.report);
+    assert!(err.message.contains("cell XFD1048576"), "{}", err.message);
+}
+
+#[test]
+fn workbooks_are_measured_unzipped_and_capped_in_rows_and_cells() {
+    // A zip bomb: 8 MB of spaces deflate to a few KB.
+    let mut xml = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>".to_vec();
+    xml.extend(std::iter::repeat_n(b' ', 8 << 20));
+    xml.extend_from_slice(b"</sheetData></worksheet>");
+    let bomb = workbook_with(&xml);
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    let small = Limits {
+        max_unzipped_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let err = only_error(&read_with("bomb.xlsx", &bomb, small).report)
+        .message
+        .clone();
+    assert!(err.contains("more than 4 MB"), "{err}");
+    // Under the cap it is read (and found empty).
+    let e = read_with("bomb.xlsx", &bomb, Limits::default());
+    assert!(
+        only_error(&e.report).message.contains("empty"),
+        "{:?}",
+        e.report.errors
+    );
+
+    // Rows past the cap stop the read with the limit named.
+    let rows: String = (1..=20)
+        .map(|r| format!("<row r=\"{r}\"><c r=\"A{r}\"><v>{r}</v></c></row>"))
+        .collect();
+    let sheet = format!(
+        "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{rows}</sheetData></worksheet>"
+    );
+    let ten = Limits {
+        max_rows: 10,
+        ..Limits::default()
+    };
+    let err = only_error(&read_with("long.xlsx", &workbook_with(sheet.as_bytes()), ten).report)
+        .message
+        .clone();
+    assert!(err.contains("more than 10 rows"), "{err}");
+
+    // Wide rows count as wide as they are held: 2 rows reaching column 900
+    // are 1,800 cells, over 32 a row for 10 rows.
+    let wide = "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"AHP1\"><v>1</v></c></row><row r=\"2\"><c r=\"AHP2\"><v>1</v></c></row></sheetData></worksheet>";
+    let err = only_error(&read_with("wide.xlsx", &workbook_with(wide.as_bytes()), ten).report)
+        .message
+        .clone();
+    assert!(err.contains("more than 320 cells"), "{err}");
+}
+
 #[test]
 fn arbitrary_bytes_never_panic() {
-    // A cheap stand-in until the fuzz targets land: shuffled fragments of
-    // real syntax.
+    // A quick no-panic check on every `cargo test`, beside the fuzz targets
+    // (`scripts/fuzz`): shuffled fragments of real syntax, and each must
+    // give a report (a frame, or at least one error).
     let pieces = [
         "\"",
         ",",
@@ -615,7 +718,11 @@ fn arbitrary_bytes_never_panic() {
             seed ^= seed << 17;
             text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
         }
-        let _ = read("fuzz.csv", &text);
+        let e = read("fuzz.csv", &text);
+        assert!(
+            e.frame.is_some() || e.report.error_count() > 0,
+            "neither a frame nor an error for {text:?}"
+        );
     }
 }
 

@@ -2,7 +2,8 @@
 //! or either inside an .xlsx workbook) into the canonical frame
 //! (`crate::frame`), with a report an analyst can act on.
 //!
-//! Nothing here panics on input: every problem becomes an `Issue` naming
+//! Nothing here panics or exhausts memory on input (a workbook is measured
+//! unzipped and streamed, see `xlsx`): every problem becomes an `Issue` naming
 //! the file, row, column and value. A file with any error yields no frame.
 
 pub mod columns;
@@ -55,6 +56,9 @@ pub struct Limits {
     /// A CSV file is validated in pieces of at least this size, one per
     /// core; a smaller file in one.
     pub piece_bytes: usize,
+    /// A workbook's parts, decompressed, together (a zip can claim to be
+    /// a thousand times its size).
+    pub max_unzipped_bytes: u64,
 }
 
 impl Default for Limits {
@@ -64,6 +68,7 @@ impl Default for Limits {
             max_rows: 2_000_000,
             max_listed_errors: 10_000,
             piece_bytes: 4 << 20,
+            max_unzipped_bytes: 1 << 30,
         }
     }
 }
@@ -121,7 +126,7 @@ pub fn read(file_name: &str, bytes: &[u8], sheet: Option<&str>, ctx: &Context) -
         Sniffed::OldExcel => fail(report, "this is an old-style .xls workbook: save it from Excel as .xlsx or as CSV UTF-8".into()),
         Sniffed::Utf16 => fail(report, "the file is UTF-16 text: save it as CSV UTF-8 (or plain CSV) instead".into()),
         Sniffed::Binary => fail(report, "this is not a text file (it holds binary data): upload a CSV file or an .xlsx workbook".into()),
-        Sniffed::Xlsx => match xlsx::read(bytes, sheet) {
+        Sniffed::Xlsx => match xlsx::read(bytes, sheet, &ctx.limits) {
             Err(message) => fail(report, message),
             Ok(book) => {
                 report.file = format!("{file_name} (sheet {})", book.name);

@@ -46,9 +46,17 @@ pub struct Line {
     pub points: Vec<LinePoint>,
 }
 
-/// Makes plotters' fixed-size SVG scale with its container.
+/// Makes plotters' fixed-size SVG scale with its container. The fixed
+/// `width` and `height` are dropped from plotters' own opening tag before
+/// anything of ours is added, so a title holding `width=` cannot be cut.
 fn finish(svg: String, title: &str) -> String {
-    let svg = svg.replacen(
+    let (head, rest) = svg.split_once('>').unwrap_or((&svg, ""));
+    // CSS sizes the chart; viewBox keeps its proportions.
+    let head: Vec<&str> = head
+        .split(' ')
+        .filter(|a| !a.starts_with("width=") && !a.starts_with("height="))
+        .collect();
+    let head = head.join(" ").replacen(
         "<svg ",
         &format!(
             "<svg class=\"chart\" aria-hidden=\"true\" focusable=\"false\" preserveAspectRatio=\"xMinYMin meet\" data-title=\"{}\" ",
@@ -56,18 +64,7 @@ fn finish(svg: String, title: &str) -> String {
         ),
         1,
     );
-    // Drop the fixed width and height: CSS sizes the chart, viewBox keeps
-    // its proportions.
-    let mut out = String::with_capacity(svg.len());
-    let (head, rest) = svg.split_once('>').unwrap_or((&svg, ""));
-    let head: Vec<&str> = head
-        .split(' ')
-        .filter(|a| !a.starts_with("width=") && !a.starts_with("height="))
-        .collect();
-    out.push_str(&head.join(" "));
-    out.push('>');
-    out.push_str(rest);
-    out
+    format!("{head}>{rest}")
 }
 
 pub fn escape(text: &str) -> String {

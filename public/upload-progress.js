@@ -22,10 +22,14 @@
     xhr.addEventListener("load", function () {
       if (xhr.status >= 200 && xhr.status < 300 && xhr.responseURL) {
         window.location.assign(xhr.responseURL);
-      } else {
+      } else if ((xhr.getResponseHeader("Content-Type") || "").indexOf("text/html") === 0) {
+        // The server's own page (the 413 page, say): shown as it is.
         document.open();
         document.write(xhr.responseText);
         document.close();
+      } else {
+        // Plain text may hold a file name: never parse it as HTML.
+        text.textContent = xhr.responseText;
       }
     });
     xhr.addEventListener("error", function () {

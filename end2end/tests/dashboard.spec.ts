@@ -48,6 +48,7 @@ async function tableCells(page: Page, selector: string): Promise<string[][]> {
 }
 
 test.describe("the real Fingertips extract", () => {
+  if (process.env.CI && !existsSync(EXTRACT)) throw new Error(`${EXTRACT} is absent: CI always has ../shared`);
   test.skip(!existsSync(EXTRACT), `SKIP: ${EXTRACT} is absent (../shared not present)`);
   const rows = existsSync(EXTRACT) ? parseCsv(readFileSync(EXTRACT, "utf8")) : [];
   const value = (area: string) => rows.find((r) => r["Indicator ID"] === "92443" && r["Area Code"] === area)!;

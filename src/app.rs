@@ -1,33 +1,17 @@
 //! The HTML shell and the route table. Server-only: in islands mode the
 //! pages render on the server and only `crate::islands` reach the browser.
 
-use crate::areas::Area;
 use crate::domain::Priority;
 use crate::pages::{
     AuditPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage, NotFound,
-    OtherIndicatorsPage, OverviewPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader,
-    UploadPage, UploadResultPage, UsersPage,
+    OtherIndicatorsPage, OverviewPage, PasswordPage, PriorityPage, PublishConfirmPage, SiteFooter,
+    SiteHeader, UploadPage, UploadResultPage, UsersPage,
 };
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
-use std::sync::Arc;
-
-/// What every page needs to know about the place being reported on.
-#[derive(Debug, Clone)]
-pub struct Site {
-    pub board_name: String,
-    pub home: Area,
-    pub region: Area,
-    pub nation: Area,
-}
-
-/// The site, as provided to every page through the reactive context.
-pub fn use_site() -> Arc<Site> {
-    expect_context::<Arc<Site>>()
-}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_page_csp();
@@ -56,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 fn set_page_csp() {
     use http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
     let nonce = use_nonce().map(|n| n.to_string());
-    let csp = crate::server::content_security_policy(nonce.as_deref());
+    let csp = crate::web::csp::content_security_policy(nonce.as_deref());
     if let (Some(res), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         HeaderValue::from_str(&csp),
@@ -68,7 +52,7 @@ fn set_page_csp() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let board = use_site().board_name.clone();
+    let board = crate::site::use_site().board_name.clone();
     view! {
         <Title formatter=move |page: String| format!("{page} – {board}") />
         <Router>
@@ -89,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("upload") view=UploadPage />
                     <Route path=(StaticSegment("upload"), ParamSegment("token")) view=UploadResultPage />
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=UsersPage />
+                    <Route path=(StaticSegment("account"), StaticSegment("password")) view=PasswordPage />
                 </Routes>
             </main>
             <SiteFooter />

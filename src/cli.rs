@@ -82,6 +82,10 @@ pub enum Command {
     /// Publish an edition (by number or exact label); publishing an earlier
     /// edition again is how to roll back.
     Publish { edition: String },
+    /// Build a draft again on the published edition (a draft made before
+    /// another edition was published cannot be published as it is: it would
+    /// drop that edition's rows). Prints the new draft's number.
+    Rebuild { edition: i64 },
     /// Manage the accounts of analysts and administrators.
     #[command(subcommand)]
     User(UserCommand),

@@ -16,6 +16,9 @@ pub const DEFAULT_AREA_CODE: &str = "E06000006";
 pub const DEFAULT_NATIONAL_CODE: &str = "E92000001";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
 pub const DEFAULT_FINGERTIPS_URL: &str = "https://fingertips.phe.org.uk/api";
+/// Seconds a client may take to send a request's headers, or between two
+/// pieces of its body, and that an idle keep-alive connection stays open.
+pub const DEFAULT_CLIENT_TIMEOUT_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -38,6 +41,16 @@ pub struct Config {
     /// The Fingertips API that `fetch` reads (a mirror or a test server can
     /// stand in), without a trailing slash.
     pub fingertips_url: String,
+    /// Always mark the session cookie `Secure` and send HSTS: for
+    /// deployments behind TLS (`HWB_SECURE_COOKIES=true`).
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` names the client (`HWB_TRUSTED_PROXY`);
+    /// from any other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The site's public origin (`https://host`), which a cross-site check
+    /// compares `Origin` with; unset, the request's own `Host`.
+    pub public_origin: Option<String>,
+    pub client_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -144,7 +157,72 @@ impl Config {
             ));
         }
 
+        let secure = var("HWB_SECURE_COOKIES", "false");
+        let secure_cookies = match secure.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => {
+                return Err(invalid(
+                    "HWB_SECURE_COOKIES",
+                    &secure,
+                    "must be true or false",
+                ));
+            }
+        };
+        let proxies = var("HWB_TRUSTED_PROXY", "");
+        let trusted_proxies = proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    invalid(
+                        "HWB_TRUSTED_PROXY",
+                        &proxies,
+                        format!("holds {p:?}, which is not an IP address: list the proxies' addresses separated by commas, such as 127.0.0.1,::1"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let origin = var("HWB_PUBLIC_ORIGIN", "");
+        let public_origin = if origin.is_empty() {
+            None
+        } else {
+            let trimmed = origin.trim_end_matches('/').to_ascii_lowercase();
+            let host = trimmed
+                .strip_prefix("https://")
+                .or_else(|| trimmed.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.contains(['/', ' ', '?', '#'])) {
+                return Err(invalid(
+                    "HWB_PUBLIC_ORIGIN",
+                    &origin,
+                    "must be a scheme and host only, such as https://hwb.example.org",
+                ));
+            }
+            Some(trimmed)
+        };
+        let timeout = var(
+            "HWB_CLIENT_TIMEOUT_SECONDS",
+            &DEFAULT_CLIENT_TIMEOUT_SECONDS.to_string(),
+        );
+        let client_timeout = timeout
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=3600).contains(s))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| {
+                invalid(
+                    "HWB_CLIENT_TIMEOUT_SECONDS",
+                    &timeout,
+                    "must be a whole number of seconds from 1 to 3600",
+                )
+            })?;
+
         Ok(Config {
+            secure_cookies,
+            trusted_proxies,
+            public_origin,
+            client_timeout,
             fingertips_url,
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT).into(),
@@ -253,6 +331,10 @@ mod tests {
             ("HWB_NATIONAL_CODE", "E06000006"),
             ("HWB_MAX_BODY_BYTES", "lots"),
             ("HWB_LOG_FORMAT", "xml"),
+            ("HWB_SECURE_COOKIES", "maybe"),
+            ("HWB_TRUSTED_PROXY", "10.0.0.1,proxy.local"),
+            ("HWB_PUBLIC_ORIGIN", "hwb.example.org"),
+            ("HWB_CLIENT_TIMEOUT_SECONDS", "0"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();

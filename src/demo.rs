@@ -151,7 +151,7 @@ pub fn generate_csv(
         .collect();
     let region_population: f64 = populations.iter().sum();
 
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = crate::csv_out::Writer::from_writer(Vec::new());
     out.write_record(TEMPLATE_COLUMNS)
         .expect("writing to memory");
     for ind in catalogue.iter() {

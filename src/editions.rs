@@ -21,6 +21,10 @@ pub struct Editions {
     /// Editions ever published, newest first (the edition selector's list).
     public: RwLock<Vec<Edition>>,
     cache: Mutex<Vec<Arc<Dataset>>>,
+    /// One load at a time: concurrent requests for an uncached edition wait
+    /// for the first to finish and then share its result, and cycling
+    /// through editions cannot hold several in memory at once.
+    loading: tokio::sync::Mutex<()>,
 }
 
 /// What a request shows, resolved once before it is rendered so that the
@@ -47,6 +51,7 @@ impl Editions {
             published: RwLock::new(None),
             public: RwLock::new(Vec::new()),
             cache: Mutex::new(Vec::new()),
+            loading: tokio::sync::Mutex::new(()),
         };
         editions.refresh().await?;
         Ok(editions)
@@ -61,12 +66,18 @@ impl Editions {
             published: RwLock::new(datasets.first().cloned()),
             public: RwLock::new(datasets.iter().map(|d| d.edition.clone()).collect()),
             cache: Mutex::new(datasets),
+            loading: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The store behind these editions (`None` for fixed test editions).
     pub fn store(&self) -> Option<Arc<Store>> {
         self.store.clone()
+    }
+
+    /// The indicator catalogue editions are built with.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.catalogue.clone()
     }
 
     pub fn published(&self) -> Option<Arc<Dataset>> {
@@ -144,10 +155,8 @@ impl Editions {
                         (None, Some(format!("Edition {id} cannot be loaded.")))
                     }
                 },
-                Err(_) => (
-                    None,
-                    Some(format!("\u{201c}{text}\u{201d} is not an edition number.")),
-                ),
+                // The request's own text is not repeated on the page.
+                Err(_) => (None, Some("That is not an edition number.".to_owned())),
             },
         };
         let previous = match &dataset {
@@ -172,6 +181,10 @@ impl Editions {
         let Some(store) = self.store.clone() else {
             return Err("no store".to_owned());
         };
+        let _one_at_a_time = self.loading.lock().await;
+        if let Some(hit) = self.cached(edition.id) {
+            return Ok(hit);
+        }
         let catalogue = self.catalogue.clone();
         let id = edition.id;
         let started = std::time::Instant::now();

@@ -3,9 +3,9 @@
 //! region) and the chart series drawn from the edition's `Dataset`. Drawing
 //! itself is `crate::charts`.
 
-use crate::app::Site;
 use crate::charts;
 use crate::dataset::{ComparisonRow, Dataset, IndicatorData};
+use crate::site::Site;
 use serde::Deserialize;
 
 /// The query of an indicator request.
@@ -48,6 +48,14 @@ pub fn select<'a>(
         .clone()
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| site.home.code.clone());
+    // The pages' own policy: an area of the region, or the home area. So
+    // no request value reaches a file name or a chart title unchecked.
+    if !site.is_choosable(&area) {
+        return Err(format!(
+            "area {area:?} is not one of the areas this dashboard shows: use the ONS code of an upper-tier area in {}",
+            site.region.name
+        ));
+    }
     let region = crate::areas::Gazetteer::shared()
         .get(&area)
         .and_then(|a| a.parent.clone())

@@ -13,15 +13,13 @@ pub mod domain;
 pub mod islands;
 
 #[cfg(feature = "ssr")]
-pub mod analysis;
+pub mod accounts;
 #[cfg(feature = "ssr")]
-pub mod api;
+pub mod analysis;
 #[cfg(feature = "ssr")]
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod areas;
-#[cfg(feature = "ssr")]
-pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod catalogue;
 #[cfg(feature = "ssr")]
@@ -32,6 +30,8 @@ pub mod cli;
 pub mod commands;
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod csv_out;
 #[cfg(feature = "ssr")]
 pub mod dataset;
 #[cfg(feature = "ssr")]
@@ -47,8 +47,6 @@ pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 #[cfg(feature = "ssr")]
-pub mod manage;
-#[cfg(feature = "ssr")]
 pub mod metadata;
 #[cfg(feature = "ssr")]
 pub mod numbers;
@@ -57,13 +55,17 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod preview;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod publishing;
+#[cfg(feature = "ssr")]
+pub mod site;
 #[cfg(feature = "ssr")]
 pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
-pub mod upload;
+pub mod uploads;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 /// Entry point of the browser bundle: wakes the islands on the page.
 #[cfg(feature = "hydrate")]

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Fetch(args) => with_config(|c| commands::fetch::run(c, &args)),
         Command::Editions => with_config(commands::editions),
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
+        Command::Rebuild { edition } => with_config(|c| commands::rebuild(c, edition)),
         Command::User(cmd) => with_config(|c| commands::user(c, &cmd)),
         Command::Backup { dir } => with_config(|c| commands::backup(c, &dir)),
         Command::Restore { dir } => with_config(|c| commands::restore(c, &dir)),
@@ -55,7 +56,7 @@ fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(hwb_outcomes::server::serve(config)) {
+    match runtime.block_on(hwb_outcomes::web::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hwb-outcomes: {e}");

@@ -23,6 +23,10 @@ impl Revision {
     }
 }
 
+/// Revisions kept for the page (the rest are counted): a result stays in
+/// memory until it expires, and an upload may revise two million rows.
+pub const REVISIONS_KEPT: usize = 200;
+
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Preview {
     /// Indicators the published edition does not have.
@@ -31,8 +35,24 @@ pub struct Preview {
     pub new_periods: BTreeSet<(String, String)>,
     /// Rows for areas (or breakdowns) it does not have in a held period.
     pub new_values: usize,
+    /// The first `REVISIONS_KEPT` revised values.
     pub revised: Vec<Revision>,
+    /// How many values are revised in all.
+    pub revised_total: usize,
     pub unchanged: usize,
+}
+
+impl Preview {
+    /// Adds another file's preview to this one.
+    pub fn absorb(&mut self, other: Preview) {
+        self.new_indicators.extend(other.new_indicators);
+        self.new_periods.extend(other.new_periods);
+        self.new_values += other.new_values;
+        let room = REVISIONS_KEPT.saturating_sub(self.revised.len());
+        self.revised.extend(other.revised.into_iter().take(room));
+        self.revised_total += other.revised_total;
+        self.unchanged += other.unchanged;
+    }
 }
 
 /// Compares every row of `frame` (a validated upload) with `published`.
@@ -74,14 +94,19 @@ pub fn preview(frame: &DataFrame, published: Option<&Dataset>) -> PolarsResult<P
             }
             Lookup::NoValue => out.new_values += 1,
             Lookup::Found(p) if p.value == new => out.unchanged += 1,
-            Lookup::Found(p) => out.revised.push(Revision {
-                indicator: id,
-                area,
-                breakdown: breakdown.label(),
-                period,
-                old: p.value,
-                new,
-            }),
+            Lookup::Found(p) => {
+                out.revised_total += 1;
+                if out.revised.len() < REVISIONS_KEPT {
+                    out.revised.push(Revision {
+                        indicator: id,
+                        area,
+                        breakdown: breakdown.label(),
+                        period,
+                        old: p.value,
+                        new,
+                    });
+                }
+            }
         }
     }
     Ok(out)

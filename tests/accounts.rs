@@ -72,7 +72,7 @@ async fn site_with(env: &[(&str, &str)]) -> Site {
         ("analyst@example.org", Role::Analyst),
         ("admin@example.org", Role::Admin),
     ] {
-        let hash = hwb_outcomes::auth::hash_password(PASSWORD).unwrap();
+        let hash = hwb_outcomes::accounts::password::hash_password(PASSWORD).unwrap();
         store.add_user(email, role, &hash, "test").await.unwrap();
     }
     let editions = Arc::new(
@@ -81,7 +81,7 @@ async fn site_with(env: &[(&str, &str)]) -> Site {
             .unwrap(),
     );
     Site {
-        router: hwb_outcomes::server::router(&config, editions.clone()),
+        router: hwb_outcomes::web::router(&config, editions.clone()),
         store,
         editions,
         _dir: dir,
@@ -298,15 +298,21 @@ async fn only_admins_manage_users_and_disabled_users_cannot_sign_in() {
         ),
     )
     .await;
-    assert!(
-        headers[header::LOCATION]
-            .to_str()
-            .unwrap()
-            .contains("Added%20new%40example.org")
-    );
-    let (status, _, body) = send(&site.router, get("/admin/users", Some(&admin))).await;
+    let done = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(done.starts_with("/admin/users?done=added&user="), "{done}");
+    let (status, _, body) = send(&site.router, get(&done, Some(&admin))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("new@example.org"));
+    assert!(body.contains("Added new@example.org as analyst."), "{body}");
+    // The notice comes from fixed codes: a crafted link shows nothing.
+    let (_, _, body) = send(
+        &site.router,
+        get(
+            "/admin/users?message=Call+01234&done=Call+01234",
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert!(!body.contains("01234"));
 
     let id = site
         .store
@@ -535,4 +541,307 @@ async fn analysts_get_the_latest_from_fingertips_on_the_web() {
         "{body}"
     );
     assert_eq!(published(&site), before);
+}
+
+fn from(mut req: Request<Body>, address: &str) -> Request<Body> {
+    let addr: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+fn sign_in_form(email: &str, password: &str) -> String {
+    format!(
+        "email={}&password={}&next=",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    )
+}
+
+async fn location(site: &Site, req: Request<Body>) -> String {
+    let (_, headers, _) = send(&site.router, req).await;
+    headers[header::LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_lock_out_holds_for_the_guessing_address_not_for_the_analyst() {
+    let site = site().await;
+    let wrong = sign_in_form("analyst@example.org", "wrong password here");
+    for _ in 0..5 {
+        let to = location(&site, from(post("/login", &wrong, None), "203.0.113.7")).await;
+        assert!(to.contains("error=invalid"), "{to}");
+    }
+    let right = sign_in_form("analyst@example.org", PASSWORD);
+    let to = location(&site, from(post("/login", &right, None), "203.0.113.7")).await;
+    assert!(to.contains("error=throttled"), "{to}");
+    // From the analyst's own desk the right password still works.
+    let (_, headers, _) = send(
+        &site.router,
+        from(post("/login", &right, None), "198.51.100.2"),
+    )
+    .await;
+    assert!(headers.get(header::SET_COOKIE).is_some(), "signed in");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+    let site = site_with(&[("HWB_TRUSTED_PROXY", "10.0.0.1")]).await;
+    let via = |client: &str, form: &str| {
+        let mut req = from(post("/login", form, None), "10.0.0.1");
+        req.headers_mut()
+            .insert("x-forwarded-for", client.parse().unwrap());
+        req
+    };
+    let wrong = sign_in_form("analyst@example.org", "wrong password here");
+    for _ in 0..5 {
+        location(&site, via("203.0.113.7", &wrong)).await;
+    }
+    let right = sign_in_form("analyst@example.org", PASSWORD);
+    assert!(
+        location(&site, via("203.0.113.7", &right))
+            .await
+            .contains("throttled")
+    );
+    // Everyone else behind the same proxy is not locked out.
+    let (_, headers, _) = send(&site.router, via("198.51.100.2", &right)).await;
+    assert!(headers.get(header::SET_COOKIE).is_some());
+    // A client claiming an address through an untrusted peer is the peer.
+    let direct = site_with(&[]).await;
+    for _ in 0..5 {
+        let mut req = from(post("/login", &wrong, None), "10.0.0.9");
+        req.headers_mut()
+            .insert("x-forwarded-for", "192.0.2.1".parse().unwrap());
+        location(&direct, req).await;
+    }
+    let mut req = from(post("/login", &right, None), "10.0.0.9");
+    req.headers_mut()
+        .insert("x-forwarded-for", "192.0.2.99".parse().unwrap());
+    assert!(location(&direct, req).await.contains("throttled"));
+}
+
+#[tokio::test]
+async fn drafts_stay_private_until_published() {
+    let site = site().await;
+    // Edition 2 is a draft in the store.
+    assert!(site.store.edition(2).await.unwrap().published_at.is_none());
+    let (status, _, body) = send(&site.router, get("/?edition=2", None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("There is no published edition 2."), "{body}");
+    assert!(
+        !body.contains("Board, 10 December 2026"),
+        "the draft's label leaks"
+    );
+    let (status, _, _) = send(&site.router, get("/api/v1/indicators?edition=2", None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    send(&site.router, post("/editions/2/publish", "", Some(&cookie))).await;
+    let (status, _, body) = send(&site.router, get("/?edition=2", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Board, 10 December 2026"));
+}
+
+#[tokio::test]
+async fn a_new_sign_in_ends_old_sessions_and_cookies_can_be_forced_secure() {
+    let site = site_with(&[("HWB_SECURE_COOKIES", "true")]).await;
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.contains("Secure"), "{set}");
+    let first = set.split(';').next().unwrap().to_owned();
+    let (status, _, _) = send(&site.router, get("/editions", Some(&first))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, _) = send(&site.router, get("/", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::STRICT_TRANSPORT_SECURITY]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=31536000")
+    );
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
+    let second = headers[header::SET_COOKIE].to_str().unwrap();
+    let second = second.split(';').next().unwrap().to_owned();
+    let (status, _, _) = send(&site.router, get("/editions", Some(&first))).await;
+    assert_eq!(status, StatusCode::FOUND, "the old session ended");
+    let (status, _, _) = send(&site.router, get("/editions", Some(&second))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Without the setting, plain http gets no Secure cookie and no HSTS.
+    let plain = site_with(&[]).await;
+    let (_, headers) = try_sign_in(&plain, "analyst@example.org", PASSWORD).await;
+    assert!(
+        !headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+    let (_, headers, _) = send(&plain.router, get("/", None)).await;
+    assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+}
+
+#[tokio::test]
+async fn users_change_their_password_and_admins_reset_one() {
+    let site = site().await;
+    let session = sign_in(&site, "analyst@example.org").await;
+    let change = |current: &str, new: &str, confirm: &str| {
+        format!(
+            "current={}&new={}&confirm={}",
+            current.replace(' ', "+"),
+            new.replace(' ', "+"),
+            confirm.replace(' ', "+")
+        )
+    };
+    let to = location(
+        &site,
+        post(
+            "/account/password",
+            &change(
+                "not it at all",
+                "a brand new password",
+                "a brand new password",
+            ),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(to, "/account/password?error=current");
+    let to = location(
+        &site,
+        post(
+            "/account/password",
+            &change(PASSWORD, "a brand new password", "another one entirely"),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(to, "/account/password?error=mismatch");
+    let to = location(
+        &site,
+        post(
+            "/account/password",
+            &change(PASSWORD, "short", "short"),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(to, "/account/password?error=length");
+    let to = location(
+        &site,
+        post(
+            "/account/password",
+            &change(PASSWORD, "a brand new password", "a brand new password"),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(to, "/account/password?done=changed");
+    let (status, _, _) = send(&site.router, get("/editions", Some(&session))).await;
+    assert_eq!(status, StatusCode::OK, "the session that changed it stays");
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
+    assert!(
+        headers.get(header::SET_COOKIE).is_none(),
+        "the old password is gone"
+    );
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", "a brand new password").await;
+    assert!(headers.get(header::SET_COOKIE).is_some());
+
+    // An admin resets it: the analyst's sessions end, and the temporary
+    // password leads only to choosing a new one.
+    let admin = sign_in(&site, "admin@example.org").await;
+    let id = site
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == "analyst@example.org")
+        .unwrap()
+        .id;
+    let to = location(
+        &site,
+        post(
+            &format!("/admin/users/{id}/password"),
+            "password=temporary+password+1",
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(to, format!("/admin/users?done=reset&user={id}"));
+    let (status, _, _) = send(&site.router, get("/editions", Some(&session))).await;
+    assert_eq!(status, StatusCode::FOUND, "sessions ended by the reset");
+    let (_, headers) = try_sign_in(&site, "analyst@example.org", "temporary password 1").await;
+    assert_eq!(headers[header::LOCATION], "/account/password?reason=reset");
+    let temp = headers[header::SET_COOKIE].to_str().unwrap();
+    let temp = temp.split(';').next().unwrap().to_owned();
+    let (status, headers, _) = send(&site.router, get("/editions", Some(&temp))).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(headers[header::LOCATION], "/account/password?reason=reset");
+    let (status, headers, _) =
+        send(&site.router, post("/editions/2/publish", "", Some(&temp))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/account/password?reason=reset");
+    assert_eq!(published(&site), 1, "nothing changes before a new password");
+    let (_, _, page) = send(&site.router, get("/account/password", Some(&temp))).await;
+    assert!(
+        page.contains("An administrator reset your password"),
+        "{page}"
+    );
+    let to = location(
+        &site,
+        post(
+            "/account/password",
+            &change(
+                "temporary password 1",
+                "my own password now",
+                "my own password now",
+            ),
+            Some(&temp),
+        ),
+    )
+    .await;
+    assert_eq!(to, "/account/password?done=changed");
+    let (status, _, _) = send(&site.router, get("/editions", Some(&temp))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_stale_draft_is_refused_and_rebuilt_keeping_both_sets_of_rows() {
+    let site = site().await;
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    // Previewed against edition 1…
+    let (_, headers, _) = send(
+        &site.router,
+        multipart(&[("example.csv", &example())], Some(&cookie)),
+    )
+    .await;
+    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    // …then edition 2 is published…
+    send(&site.router, post("/editions/2/publish", "", Some(&cookie))).await;
+    assert_eq!(published(&site), 2);
+    // …then the draft is saved from the old preview: built on 1.
+    let confirm = location(
+        &site,
+        post(&format!("{result}/draft"), "label=Late", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(confirm, "/editions/3/publish");
+    assert_eq!(site.store.edition(3).await.unwrap().base_id, Some(1));
+    let (status, _, page) = send(&site.router, get(&confirm, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("This draft is out of date") && page.contains("Rebuild on edition 2"));
+    let to = location(&site, post("/editions/3/publish", "", Some(&cookie))).await;
+    assert_eq!(to, "/editions/3/publish?stale=1");
+    assert_eq!(published(&site), 2, "refused: edition 2 stays");
+    let to = location(&site, post("/editions/3/rebuild", "", Some(&cookie))).await;
+    assert_eq!(to, "/editions/4/publish");
+    let rebuilt = site.store.edition(4).await.unwrap();
+    assert_eq!(rebuilt.base_id, Some(2));
+    assert!(rebuilt.rows >= site.store.edition(2).await.unwrap().rows);
+    send(&site.router, post("/editions/4/publish", "", Some(&cookie))).await;
+    assert_eq!(published(&site), 4);
+    // Rolling back says what it stops showing.
+    let (_, _, page) = send(&site.router, get("/editions/1/publish", Some(&cookie))).await;
+    assert!(page.contains("id=\"rollback-removes\""), "{page}");
+    assert!(
+        page.contains("edition 4 (Late)") && page.contains("edition 2 ("),
+        "{page}"
+    );
 }

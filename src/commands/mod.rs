@@ -362,7 +362,7 @@ pub fn user(config: &Config, command: &crate::cli::UserCommand) -> ExitCode {
             if std::io::stdin().is_terminal() {
                 eprint!(
                     "Password for {email} (at least {} characters; it will show as you type): ",
-                    crate::auth::MIN_PASSWORD
+                    crate::accounts::password::MIN_PASSWORD
                 );
             }
             let mut password = String::new();
@@ -371,7 +371,7 @@ pub fn user(config: &Config, command: &crate::cli::UserCommand) -> ExitCode {
                 return ExitCode::from(2);
             }
             let password = password.trim_end_matches(['\r', '\n']);
-            let hash = match crate::auth::hash_password(password) {
+            let hash = match crate::accounts::password::hash_password(password) {
                 Ok(h) => h,
                 Err(e) => {
                     eprintln!("hwb-outcomes: {e}");
@@ -431,6 +431,39 @@ pub fn editions(config: &Config) -> ExitCode {
                     e.id, e.label, e.rows, e.created_at, e.created_by
                 );
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `hwb-outcomes rebuild ID`: a stale draft's uploads again, on the
+/// published edition.
+pub fn rebuild(config: &Config, id: i64) -> ExitCode {
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
+    let add_derived = |df, meta| {
+        crate::analysis::analyse_edition(df, meta, &catalogue, &gazetteer, &config.nation.code)
+    };
+    match runtime().block_on(store.rebuild_edition(id, &cli_actor(), add_derived)) {
+        Ok(e) => {
+            println!(
+                "edition {} {:?}: {} rows, draft built on edition {} (publish with `hwb-outcomes publish {}`)",
+                e.id,
+                e.label,
+                e.rows,
+                e.base_id.map_or("none".to_owned(), |b| b.to_string()),
+                e.id
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

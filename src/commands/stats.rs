@@ -181,12 +181,12 @@ fn read(text: &str) -> Result<Table, String> {
 }
 
 fn write(t: &Table) -> Result<String, String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = crate::csv_out::Writer::from_writer(Vec::new());
     out.write_record(&t.header).map_err(|e| e.to_string())?;
     for r in &t.rows {
         out.write_record(r).map_err(|e| e.to_string())?;
     }
-    let bytes = out.into_inner().map_err(|e| e.to_string())?;
+    let bytes = out.into_inner()?;
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 

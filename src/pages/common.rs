@@ -2,9 +2,9 @@
 //! edition and area, number formatting, judgement badges, chart figures and
 //! the edition selector.
 
-use crate::app::{Site, use_site};
 use crate::dataset::{Dataset, IndicatorData, Point};
 use crate::editions::View;
+use crate::site::{Site, use_site};
 use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -30,21 +30,13 @@ pub fn use_view() -> View {
 pub fn use_area() -> String {
     let site = use_site();
     let requested = use_context::<http::request::Parts>()
-        .and_then(|p| crate::server::query_param(&p.uri, "area"))
+        .and_then(|p| crate::web::respond::query_param(&p.uri, "area"))
         .unwrap_or_default();
-    if is_choosable(&site, &requested) {
+    if site.is_choosable(&requested) {
         requested
     } else {
         site.home.code.clone()
     }
-}
-
-/// Areas a reader may focus on: the region's upper-tier areas.
-pub fn is_choosable(site: &Site, code: &str) -> bool {
-    code == site.home.code
-        || crate::areas::Gazetteer::shared()
-            .upper_tier_in(&site.region.code)
-            .any(|a| a.code == code)
 }
 
 /// A link to `path` that keeps the edition (when the reader chose one) and

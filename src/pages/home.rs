@@ -4,10 +4,10 @@
 use super::common::{
     EditionSelector, JudgementTag, NoData, dataset, day, href, use_area, use_view, value_text,
 };
-use crate::app::use_site;
 use crate::dataset::{Change, Dataset, IndicatorData, change};
 use crate::domain::{LifeCourse, Priority, PrioritySummary};
 use crate::islands::PriorityFinder;
+use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -7,11 +7,11 @@ use super::common::{
     ChartFigure, EditionSelector, JudgementTag, NoData, dataset, decimals, href, interval_text,
     number, unit_text, use_area, use_view, value_text,
 };
-use crate::app::use_site;
 use crate::catalogue::Origin;
 use crate::charts;
 use crate::dataset::{Dataset, IndicatorData};
 use crate::figures::{self, Params, Selection};
+use crate::site::use_site;
 use crate::stats::quantiles::percentile;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,8 +2,8 @@
 
 use super::common::use_view;
 use super::manage::use_user;
-use crate::app::use_site;
 use crate::domain::Priority;
+use crate::site::use_site;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -53,6 +53,7 @@ fn AccountLinks() -> impl IntoView {
             <a class="header__link" href="/editions">"Editions"</a>
             <a class="header__link" href="/audit">"Audit"</a>
             {(u.role == crate::store::Role::Admin).then(|| view! { <a class="header__link" href="/admin/users">"Users"</a> })}
+            <a class="header__link" href="/account/password">"Your password"</a>
             <form class="header__form" method="post" action="/logout">
                 <button class="header__button" type="submit">"Sign out"</button>
             </form>

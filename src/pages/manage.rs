@@ -1,12 +1,14 @@
 //! Pages for analysts and administrators: sign in, editions (publish and
 //! roll back, with a confirmation step), the audit trail and users. The
-//! forms post to `crate::auth` and `crate::manage`, which check roles on
-//! the server; these pages only decide what to show.
+//! forms post to `crate::accounts::routes` and `crate::publishing::routes`,
+//! which check roles on the server; these pages only decide what to show,
+//! by the same policy (`accounts::permits`).
 
 use super::common::day;
-use crate::auth::SignedIn;
-use crate::manage::ManageData;
+use crate::accounts::{Refusal, SignedIn, permits};
+use crate::publishing::ManageData;
 use crate::store::{Role, User};
+use crate::web::respond::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -28,25 +30,34 @@ fn query(name: &str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name))
 }
 
-/// The user if they hold `role`; otherwise sends them to sign in (or
-/// answers 403) and returns `None`.
+fn redirect(to: &str) {
+    if let (Some(res), Ok(location)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(to),
+    ) {
+        res.set_status(http::StatusCode::FOUND);
+        res.insert_header(http::header::LOCATION, location);
+    }
+}
+
+/// The user if they hold `role`; otherwise sends them to sign in (or to
+/// change a reset password, or answers 403) and returns the page to show.
 pub(super) fn guard(role: Role) -> Result<User, AnyView> {
     let path = use_context::<http::request::Parts>()
         .map(|p| p.uri.to_string())
         .unwrap_or_else(|| "/".to_owned());
-    match use_user() {
-        None => {
-            let to = format!("/login?next={}", crate::auth::urlencode(&path));
-            if let (Some(res), Ok(location)) = (
-                use_context::<leptos_axum::ResponseOptions>(),
-                http::HeaderValue::from_str(&to),
-            ) {
-                res.set_status(http::StatusCode::FOUND);
-                res.insert_header(http::header::LOCATION, location);
-            }
+    let user = use_user();
+    match permits(user.as_ref(), role) {
+        Ok(u) => Ok(u.clone()),
+        Err(Refusal::SignIn) => {
+            redirect(&format!("/login?next={}", urlencode(&path)));
             Err(view! { <p>"Sign in to continue."</p> }.into_any())
         }
-        Some(u) if role == Role::Admin && u.role != Role::Admin => {
+        Err(Refusal::MustChangePassword) => {
+            redirect("/account/password?reason=reset");
+            Err(view! { <p>"Choose a new password to continue."</p> }.into_any())
+        }
+        Err(Refusal::AdminsOnly) => {
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(http::StatusCode::FORBIDDEN);
             }
@@ -57,7 +68,6 @@ pub(super) fn guard(role: Role) -> Result<User, AnyView> {
             }
             .into_any())
         }
-        Some(u) => Ok(u),
     }
 }
 
@@ -73,8 +83,8 @@ pub fn LoginPage() -> impl IntoView {
         Some("throttled") => Some((
             "error-summary",
             format!(
-                "Too many failed attempts to sign in. For your security, signing in to this account or from this address is paused: try again in {} minutes.",
-                crate::auth::FAILURE_WINDOW_MINUTES
+                "Too many failed attempts to sign in. For your security, signing in to this account from this address is paused: try again in {} minutes, or from your usual computer.",
+                crate::accounts::throttle::WINDOW_MINUTES
             ),
         )),
         Some("signed-out") => Some(("notice", "You have signed out.".to_owned())),
@@ -114,7 +124,11 @@ pub fn EditionsPage() -> impl IntoView {
         Err(v) => return v,
     };
     let data = use_manage_data();
-    let published = query("published");
+    // Only a number that names the published edition makes a notice.
+    let published = query("published")
+        .and_then(|q| q.parse::<i64>().ok())
+        .filter(|id| data.editions.iter().any(|e| e.id == *id && e.is_published));
+    let current = data.editions.iter().find(|e| e.is_published).map(|e| e.id);
     let rows = data
         .editions
         .iter()
@@ -126,10 +140,17 @@ pub fn EditionsPage() -> impl IntoView {
             } else {
                 "Draft".to_owned()
             };
+            let stale = e.published_at.is_none() && current.is_some() && e.base_id != current;
             let action = if e.is_published {
                 None
             } else {
-                let verb = if e.published_at.is_some() { "Roll back to this edition" } else { "Publish" };
+                let verb = if e.published_at.is_some() {
+                    "Roll back to this edition"
+                } else if stale {
+                    "Rebuild or publish"
+                } else {
+                    "Publish"
+                };
                 Some(view! {
                     <a class="link" href=format!("/editions/{}/publish", e.id)>
                         {verb} <span class="visually-hidden">{format!(" {}", e.label)}</span>
@@ -219,6 +240,27 @@ pub fn PublishConfirmPage() -> impl IntoView {
     };
     let current = data.editions.iter().find(|e| e.is_published).cloned();
     let rollback = edition.published_at.is_some();
+    if !rollback
+        && let Some(c) = &current
+        && edition.base_id != Some(c.id)
+    {
+        return stale_draft(&edition, c).into_any();
+    }
+    let removed = if rollback {
+        data.rolled_back(&edition)
+            .into_iter()
+            .map(|e| {
+                format!(
+                    "edition {} ({}): {}",
+                    e.id,
+                    e.label,
+                    changed(e, data.files.get(&e.id))
+                )
+            })
+            .collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
     view! {
         <Title text="Confirm publication" />
         <span class="caption">"Editions"</span>
@@ -229,6 +271,10 @@ pub fn PublishConfirmPage() -> impl IntoView {
             Some(c) => format!("It will replace edition {}, {}, on the public dashboard at once. Nothing is deleted: you can publish edition {} again later.", c.id, c.label, c.id),
             None => "It will be shown on the public dashboard at once.".to_owned(),
         }}</p>
+        {(!removed.is_empty()).then(|| view! {
+            <p class="body">"The dashboard will stop showing what these editions added (they stay stored, and can be published again):"</p>
+            <ul class="list" id="rollback-removes">{removed.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+        })}
         <form method="post" action=format!("/editions/{}/publish", edition.id)>
             <button class="button" type="submit">{if rollback { "Yes, roll back" } else { "Yes, publish" }}</button>
             " "
@@ -238,17 +284,49 @@ pub fn PublishConfirmPage() -> impl IntoView {
     .into_any()
 }
 
+/// A draft built on an edition that is no longer published: publishing it
+/// would drop what was published since, so the page offers to rebuild it.
+fn stale_draft(edition: &crate::store::Edition, current: &crate::store::Edition) -> impl IntoView {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::CONFLICT);
+    }
+    let base = edition
+        .base_id
+        .map_or("no edition".to_owned(), |b| format!("edition {b}"));
+    view! {
+        <Title text="Draft out of date" />
+        <span class="caption">"Editions"</span>
+        <h1 class="heading-xl">"This draft is out of date"</h1>
+        <div class="error-summary" role="alert" id="stale-draft">
+            <p>{format!(
+                "Edition {}, {}, was built on {base}, but edition {}, {}, has been published since. Publishing this draft would remove what edition {} added from the dashboard, so it cannot be published as it is.",
+                edition.id, edition.label, current.id, current.label, current.id
+            )}</p>
+        </div>
+        <p class="body">{format!(
+            "Rebuild it on edition {}: a new draft with the same files on top of edition {}, which keeps both sets of rows. You then review and publish that draft.",
+            current.id, current.id
+        )}</p>
+        <form method="post" action=format!("/editions/{}/rebuild", edition.id)>
+            <button class="button" type="submit">{format!("Rebuild on edition {}", current.id)}</button>
+            " "
+            <a class="link" href="/editions">"Cancel"</a>
+        </form>
+    }
+}
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
     if let Err(v) = guard(Role::Analyst) {
         return v;
     }
     let data = use_manage_data();
-    let total = data.audit.len();
+    let (total, page) = (data.audit_total, data.audit_page);
+    let per_page = crate::publishing::AUDIT_PAGE;
+    let pages = ((total + per_page - 1) / per_page).max(1);
     let rows = data
         .audit
         .iter()
-        .take(500)
         .map(|e| {
             view! {
                 <tr>
@@ -263,8 +341,13 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit trail" />
         <h1 class="heading-xl">"Audit trail"</h1>
-        <p class="body">{format!("Who signed in, uploaded, made, published or rolled back editions, and when. {total} entries; the latest 500 are shown.")}</p>
-        <p class="body"><a class="link" href="/audit.csv" download="">"Download the whole audit trail (CSV)"</a></p>
+        <p class="body">{format!("Who signed in, uploaded, made, published or rolled back editions, and when. {total} entries, {per_page} a page; this is page {page} of {pages}.")}</p>
+        <nav class="pagination" aria-label="Audit trail pages">
+            {(page > 1).then(|| view! { <a class="link" href=format!("/audit?page={}", page - 1)>"Newer entries"</a> })}
+            " "
+            {(page < pages).then(|| view! { <a class="link" href=format!("/audit?page={}", page + 1)>"Older entries"</a> })}
+        </nav>
+        <p class="body"><a class="link" href="/audit.csv" download="">"Download the audit trail (CSV, the latest 100,000 entries)"</a></p>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Audit trail">
             <table class="table" id="audit-table">
                 <caption class="table__caption">"Audit trail, newest first"</caption>
@@ -283,7 +366,7 @@ pub fn UsersPage() -> impl IntoView {
         Err(v) => return v,
     };
     let data = use_manage_data();
-    let message = query("message");
+    let message = users_message(&data);
     let rows = data
         .users
         .iter()
@@ -304,6 +387,13 @@ pub fn UsersPage() -> impl IntoView {
                                     {label} <span class="visually-hidden">{format!(" {}", u.email)}</span>
                                 </button>
                             </form>
+                            <form class="inline-form" method="post" action=format!("/admin/users/{}/password", u.id)>
+                                <label class="label" for=format!("reset-{}", u.id)>{format!("Temporary password for {}", u.email)}</label>
+                                <input class="input" id=format!("reset-{}", u.id) name="password" type="password" autocomplete="new-password" minlength="12" required />
+                                <button class="button button--secondary" type="submit">
+                                    "Reset password" <span class="visually-hidden">{format!(" of {}", u.email)}</span>
+                                </button>
+                            </form>
                         })}
                     </td>
                 </tr>
@@ -313,7 +403,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users" />
         <h1 class="heading-xl">"Users"</h1>
-        {message.map(|m| view! { <div class="notice" role="status"><p>{m}</p></div> })}
+        {message.map(|(class, m)| view! { <div class=class role="status"><p>{m}</p></div> })}
         <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
             <table class="table" id="users-table">
                 <caption class="table__caption">"Analysts and administrators"</caption>
@@ -335,10 +425,103 @@ pub fn UsersPage() -> impl IntoView {
                 </select>
             </div>
             <div class="form-group">
-                <label class="label" for="new-password">{format!("First password (at least {} characters)", crate::auth::MIN_PASSWORD)}</label>
+                <label class="label" for="new-password">{format!("First password (at least {} characters)", crate::accounts::password::MIN_PASSWORD)}</label>
                 <input class="input" id="new-password" name="password" type="password" autocomplete="new-password" required />
             </div>
             <button class="button" type="submit">"Add user"</button>
+        </form>
+    }
+    .into_any()
+}
+
+/// The users page's notice, from the fixed codes the handlers send; a
+/// user named in it is looked up, never taken from the query.
+fn users_message(data: &ManageData) -> Option<(&'static str, String)> {
+    let named = || {
+        query("user")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| data.users.iter().find(|u| u.id == id))
+    };
+    if let Some(done) = query("done") {
+        let u = named()?;
+        let text = match done.as_str() {
+            "added" => format!("Added {} as {}.", u.email, u.role.as_str()),
+            "enabled" => format!("{} re-enabled.", u.email),
+            "disabled" => format!("{} disabled: their sessions have ended.", u.email),
+            "reset" => format!(
+                "The password of {} was reset: their sessions have ended, and they choose a new password when they next sign in with the temporary one.",
+                u.email
+            ),
+            _ => return None,
+        };
+        return Some(("notice", text));
+    }
+    let min = crate::accounts::password::MIN_PASSWORD;
+    let max = crate::accounts::password::MAX_PASSWORD_BYTES;
+    let text = match query("error")?.as_str() {
+        "role" => "Not added: choose a role, analyst or admin.".to_owned(),
+        "email" => "Not added: enter an email address, such as name@example.org.".to_owned(),
+        "exists" => "Not added: there is already a user with that email address.".to_owned(),
+        "password" => format!("Not saved: a password must be {min} to {max} characters long."),
+        "self" => "You cannot disable your own account.".to_owned(),
+        "own-reset" => "Change your own password on the Your password page.".to_owned(),
+        _ => return None,
+    };
+    Some(("error-summary", text))
+}
+
+/// `/account/password`: a signed-in user changes their password; after an
+/// administrator's reset, the only page they can use.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let Some(user) = use_user() else {
+        redirect("/login?next=%2Faccount%2Fpassword");
+        return view! { <p>"Sign in to continue."</p> }.into_any();
+    };
+    let min = crate::accounts::password::MIN_PASSWORD;
+    let max = crate::accounts::password::MAX_PASSWORD_BYTES;
+    let notice = match (query("done").as_deref(), query("error").as_deref()) {
+        (Some("changed"), _) => Some((
+            "notice",
+            "Your password has been changed. Your other sessions have ended.".to_owned(),
+        )),
+        (_, Some("current")) => Some((
+            "error-summary",
+            "Your current password is not right.".to_owned(),
+        )),
+        (_, Some("mismatch")) => Some((
+            "error-summary",
+            "The new passwords do not match.".to_owned(),
+        )),
+        (_, Some("length")) => Some((
+            "error-summary",
+            format!("A password must be {min} to {max} characters long."),
+        )),
+        _ if user.must_change_password => Some((
+            "notice",
+            "An administrator reset your password. Choose a new one to continue.".to_owned(),
+        )),
+        _ => None,
+    };
+    view! {
+        <Title text="Your password" />
+        <h1 class="heading-xl">"Your password"</h1>
+        {notice.map(|(class, text)| view! { <div class=class role="status"><p>{text}</p></div> })}
+        <p class="body">{format!("Signed in as {}.", user.email)}</p>
+        <form class="form" method="post" action="/account/password">
+            <div class="form-group">
+                <label class="label" for="current">{if user.must_change_password { "Temporary password" } else { "Current password" }}</label>
+                <input class="input" id="current" name="current" type="password" autocomplete="current-password" required />
+            </div>
+            <div class="form-group">
+                <label class="label" for="new">{format!("New password (at least {min} characters)")}</label>
+                <input class="input" id="new" name="new" type="password" autocomplete="new-password" minlength="12" required />
+            </div>
+            <div class="form-group">
+                <label class="label" for="confirm">"New password again"</label>
+                <input class="input" id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="12" required />
+            </div>
+            <button class="button" type="submit">"Change password"</button>
         </form>
     }
     .into_any()

@@ -16,7 +16,9 @@ mod upload;
 pub use home::HomePage;
 pub use indicator::IndicatorPage;
 pub use layout::{EditionBanner, SiteFooter, SiteHeader};
-pub use manage::{AuditPage, EditionsPage, LoginPage, PublishConfirmPage, UsersPage, use_user};
+pub use manage::{
+    AuditPage, EditionsPage, LoginPage, PasswordPage, PublishConfirmPage, UsersPage, use_user,
+};
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
 pub use priority::{OtherIndicatorsPage, PriorityPage};

@@ -6,8 +6,8 @@
 use super::common::{
     EditionSelector, NoData, dataset, decimals, href, number, tone_class, use_view,
 };
-use crate::app::use_site;
 use crate::domain::Priority;
+use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
 use leptos_meta::Title;

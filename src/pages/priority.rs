@@ -6,10 +6,10 @@ use super::common::{
     EditionSelector, JudgementTag, NoData, dataset, href, interval_text, unit_text, use_area,
     use_view, value_text,
 };
-use crate::app::use_site;
 use crate::charts;
 use crate::dataset::{Dataset, IndicatorData};
 use crate::domain::Priority;
+use crate::site::use_site;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

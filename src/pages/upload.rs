@@ -4,7 +4,7 @@
 use super::manage::guard;
 use crate::numbers::number;
 use crate::store::Role;
-use crate::upload::{LISTED, UploadResult};
+use crate::uploads::{LISTED, UploadResult};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -68,7 +68,12 @@ pub fn UploadResultPage() -> impl IntoView {
         }
         .into_any();
     };
-    let error = use_query_map().with_untracked(|q| q.get("error"));
+    // A fixed code in the query; the words come from the result itself.
+    let error = use_query_map()
+        .with_untracked(|q| q.get("error"))
+        .filter(|e| e == "draft")
+        .and_then(|_| result.draft_error.lock().ok().and_then(|e| e.clone()))
+        .map(|e| format!("The draft was not saved: {e}"));
     let files = result
         .files
         .iter()
@@ -151,7 +156,7 @@ pub fn UploadResultPage() -> impl IntoView {
                 <li>{format!("{} new indicators{}", p.new_indicators.len(), if new_indicators.is_empty() { String::new() } else { format!(": {new_indicators}") })}</li>
                 <li>{format!("{} new periods{}", p.new_periods.len(), if new_periods.is_empty() { String::new() } else { format!(": {new_periods}") })}</li>
                 <li>{format!("{} new values for areas or breakdowns in periods already held", p.new_values)}</li>
-                <li>{format!("{} revised values", p.revised.len())}</li>
+                <li>{format!("{} revised values", p.revised_total)}</li>
                 <li>{format!("{} values unchanged", p.unchanged)}</li>
             </ul>
             {(!p.revised.is_empty()).then(|| view! {

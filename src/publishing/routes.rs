@@ -1,66 +1,73 @@
-//! What analysts and administrators change, as plain HTML form posts (they
-//! work without JavaScript): publishing and rolling back editions, managing
-//! users, and the audit trail's CSV. Every handler checks the role on the
-//! server; `auth::reject_cross_site` has already refused other sites.
+//! The publishing handlers, as plain HTML form posts (they work without
+//! JavaScript): publish, roll back, rebuild a stale draft, and the audit
+//! trail's CSV. Every handler takes its role as an extractor;
+//! `web::guards::reject_cross_site` has already refused other sites.
 
-use crate::auth::{SignedIn, require};
-use crate::server::AppState;
-use crate::store::{AuditEntry, Edition, Role, User};
+use super::{AUDIT_PAGE, ManageData};
+use crate::accounts::{RequireAnalyst, SignedIn};
+use crate::web::respond::{bad_request, csv_download, query_param};
+use crate::web::state::{AppState, WithStore};
 use axum::Router;
-use axum::extract::{Extension, Form, Path, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
+/// The audit CSV holds at most this many entries, newest first.
+const AUDIT_CSV_ROWS: i64 = 100_000;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/editions/{id}/publish", post(publish))
-        .route("/admin/users", post(add_user))
-        .route("/admin/users/{id}/active", post(set_active))
+        .route("/editions/{id}/rebuild", post(rebuild))
         .route("/audit.csv", get(audit_csv))
-}
-
-/// What the management pages show, read from the store before they render
-/// (pages render synchronously).
-#[derive(Clone, Default)]
-pub struct ManageData {
-    pub editions: Arc<Vec<Edition>>,
-    pub audit: Arc<Vec<AuditEntry>>,
-    pub users: Arc<Vec<User>>,
-    /// Per edition, the files it added (name, rows).
-    pub files: Arc<std::collections::HashMap<i64, Vec<(String, i64)>>>,
 }
 
 /// Loads `ManageData` for the management pages, for signed-in users only.
 pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::GET {
+        return next.run(req).await;
+    }
     let path = req.uri().path();
     let wanted = ["/editions", "/audit", "/admin/users"]
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}/")));
-    let signed_in = req
+    let user = req
         .extensions()
         .get::<SignedIn>()
-        .is_some_and(|s| s.0.is_some());
-    if signed_in
+        .and_then(|s| s.0.as_ref())
+        .map(|u| u.email.clone());
+    let signed_in = user.is_some();
+    // Only its owner sees an upload's result.
+    if let Some(email) = &user
         && let Some(token) = path.strip_prefix("/upload/")
-        && let Some(result) = state.uploads.get(token)
+        && let Some(result) = state.uploads.get(token, email)
     {
         req.extensions_mut().insert(result);
         return next.run(req).await;
     }
+    let audit_page = query_param(req.uri(), "page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
     if wanted
         && signed_in
         && let Some(store) = state.editions.store()
     {
+        let (audit, audit_total) = if path.starts_with("/audit") {
+            store
+                .audit_page((audit_page - 1) * AUDIT_PAGE, AUDIT_PAGE)
+                .await
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
         let data = ManageData {
             editions: Arc::new(store.editions().await.unwrap_or_default()),
-            audit: Arc::new(if path.starts_with("/audit") {
-                store.audit_log().await.unwrap_or_default()
-            } else {
-                Vec::new()
-            }),
+            audit: Arc::new(audit),
+            audit_page,
+            audit_total,
             users: Arc::new(if path.starts_with("/admin") {
                 store.users().await.unwrap_or_default()
             } else {
@@ -73,27 +80,23 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     next.run(req).await
 }
 
-fn failure(message: String) -> Response {
-    crate::server::plain_text(StatusCode::BAD_REQUEST, message)
-}
-
 /// `POST /editions/{id}/publish`: publish, or publish again (roll back).
+/// A draft built on an edition that is no longer published is refused, and
+/// the Editions page offers to rebuild it.
 async fn publish(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
+    WithStore(store): WithStore,
     Path(id): Path<i64>,
 ) -> Response {
-    let user = match require(&user, Role::Analyst) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     // The store serialises publishes; a failure leaves the published
     // edition as it was.
-    if let Err(e) = store.publish(id, &user.email).await {
-        return failure(format!("Edition {id} was not published: {e}"));
+    match store.publish(id, &user.email).await {
+        Ok(_) => {}
+        Err(crate::store::StoreError::Stale { .. }) => {
+            return Redirect::to(&format!("/editions/{id}/publish?stale=1")).into_response();
+        }
+        Err(e) => return bad_request(format!("Edition {id} was not published: {e}")),
     }
     if let Err(e) = state.editions.refresh().await {
         tracing::error!(error = %e, "published, but cannot load the edition yet");
@@ -101,101 +104,40 @@ async fn publish(
     Redirect::to(&format!("/editions?published={id}")).into_response()
 }
 
-#[derive(serde::Deserialize)]
-struct NewUser {
-    email: String,
-    role: String,
-    password: String,
-}
-
-/// `POST /admin/users`: an admin adds a user with a first password.
-async fn add_user(
+/// `POST /editions/{id}/rebuild`: the stale draft's uploads again, on the
+/// published edition; then the new draft's confirmation page.
+async fn rebuild(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
-    Form(form): Form<NewUser>,
-) -> Response {
-    let admin = match require(&user, Role::Admin) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
-    let back = |message: &str| {
-        Redirect::to(&format!(
-            "/admin/users?message={}",
-            crate::auth::urlencode(message)
-        ))
-        .into_response()
-    };
-    let Some(role) = Role::parse(&form.role) else {
-        return back("Choose a role: analyst or admin.");
-    };
-    if !form.email.contains('@') {
-        return back("Enter an email address, such as name@example.org.");
-    }
-    let hash = match crate::auth::hash_password(&form.password) {
-        Ok(h) => h,
-        Err(e) => return back(&format!("Not added: {e}.")),
-    };
-    match store.add_user(&form.email, role, &hash, &admin.email).await {
-        Ok(u) => back(&format!("Added {} as {}.", u.email, u.role.as_str())),
-        Err(e) => back(&format!("Not added: {e}.")),
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct Active {
-    active: bool,
-}
-
-/// `POST /admin/users/{id}/active`: disable or re-enable a user.
-async fn set_active(
-    State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
+    WithStore(store): WithStore,
     Path(id): Path<i64>,
-    Form(form): Form<Active>,
 ) -> Response {
-    let admin = match require(&user, Role::Admin) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    if admin.id == id && !form.active {
-        return Redirect::to("/admin/users?message=You%20cannot%20disable%20your%20own%20account.")
-            .into_response();
-    }
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
-    match store.set_user_active(id, form.active, &admin.email).await {
-        Ok(u) => {
-            let what = if u.active { "re-enabled" } else { "disabled" };
-            Redirect::to(&format!(
-                "/admin/users?message={}",
-                crate::auth::urlencode(&format!("{} {what}.", u.email))
-            ))
-            .into_response()
-        }
-        Err(e) => failure(e.to_string()),
+    let nation = state.site.nation.code.clone();
+    let catalogue = state.editions.catalogue();
+    let by = user.email.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let gazetteer = crate::areas::Gazetteer::shared();
+        let derived =
+            |df, meta| crate::analysis::analyse_edition(df, meta, &catalogue, gazetteer, &nation);
+        tokio::runtime::Handle::current()
+            .block_on(store.rebuild_edition(id, &by, derived))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    match made {
+        Ok(e) => Redirect::to(&format!("/editions/{}/publish", e.id)).into_response(),
+        Err(e) => bad_request(format!("Edition {id} was not rebuilt: {e}")),
     }
 }
 
-/// `GET /audit.csv`: the whole audit trail for analysts and admins.
-async fn audit_csv(
-    State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
-) -> Response {
-    if let Err(r) = require(&user, Role::Analyst) {
-        return *r;
-    }
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+/// `GET /audit.csv`: the audit trail for analysts and admins, newest first.
+async fn audit_csv(RequireAnalyst(_): RequireAnalyst, WithStore(store): WithStore) -> Response {
+    let log = match store.audit_page(0, AUDIT_CSV_ROWS).await {
+        Ok((l, _)) => l,
+        Err(e) => return bad_request(e.to_string()),
     };
-    let log = match store.audit_log().await {
-        Ok(l) => l,
-        Err(e) => return failure(e.to_string()),
-    };
-    crate::server::csv_download(
+    csv_download(
         "audit.csv",
         &["at", "actor", "action", "detail"],
         log.into_iter().map(|e| [e.at, e.actor, e.action, e.detail]),

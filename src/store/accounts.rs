@@ -1,5 +1,5 @@
 //! Accounts in the store: users, sessions, failed sign-ins and the audit
-//! trail's reading side. Passwords arrive here already hashed (`crate::auth`
+//! trail's reading side. Passwords arrive here already hashed (`crate::accounts`
 //! hashes and verifies them); session tokens arrive as SHA-256 hashes.
 
 use super::{Result, Store, StoreError, audit, now};
@@ -35,6 +35,9 @@ pub struct User {
     pub role: Role,
     pub active: bool,
     pub created_at: String,
+    /// An administrator reset the password: the user must choose a new one
+    /// before doing anything else.
+    pub must_change_password: bool,
 }
 
 /// One line of the audit trail.
@@ -53,6 +56,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> User {
         role: Role::parse(row.get::<&str, _>("role")).unwrap_or(Role::Analyst),
         active: row.get("active"),
         created_at: row.get("created_at"),
+        must_change_password: row.get("must_change_password"),
     }
 }
 
@@ -146,6 +150,13 @@ impl Store {
         expires_at: &str,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // A new sign-in ends every earlier session of the user (a cookie
+        // left on a shared computer stops working), and expired ones go.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? OR expires_at <= ?")
+            .bind(user.id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(user.id)
@@ -181,47 +192,119 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(&self, email: &str, address: &str) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (email, address, at) VALUES (?, ?, ?)")
-            .bind(email.trim())
-            .bind(address)
+    /// Reserves one sign-in attempt, atomically: the row is written only
+    /// while every count is under its limit (one statement, so concurrent
+    /// attempts cannot all pass the check). `None` means throttled. A
+    /// reserved attempt counts as a failure until `clear_login_attempt`.
+    pub async fn reserve_login_attempt(
+        &self,
+        email: &str,
+        address: &str,
+        since: &str,
+        limits: AttemptLimits,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "INSERT INTO login_failures (email, address, at)
+             SELECT ?1, ?2, ?3
+             WHERE (SELECT COUNT(*) FROM login_failures WHERE email = ?1 AND address = ?2 AND at > ?4) < ?5
+               AND (SELECT COUNT(*) FROM login_failures WHERE address = ?2 AND at > ?4) < ?6
+               AND (SELECT COUNT(*) FROM login_failures WHERE email = ?1 AND at > ?4) < ?7
+             RETURNING id",
+        )
+        .bind(email.trim())
+        .bind(address)
+        .bind(now())
+        .bind(since)
+        .bind(limits.per_account_and_address)
+        .bind(limits.per_address)
+        .bind(limits.per_account)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// A reserved attempt that succeeded stops counting.
+    pub async fn clear_login_attempt(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed sign-ins and expired sessions older than `before` go: they
+    /// only ever count inside the throttle window.
+    pub async fn prune_accounts(&self, before: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE at <= ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
             .bind(now())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Failed sign-ins since `since` (RFC 3339) for this account and from
-    /// this address.
+    /// Failed sign-ins counted now for this account from this address.
     pub async fn login_failures_since(
         &self,
         email: &str,
         address: &str,
         since: &str,
-    ) -> Result<(i64, i64)> {
-        let count = |sql: &'static str, key: String| {
-            let pool = self.pool.clone();
-            let since = since.to_owned();
-            async move {
-                let row = sqlx::query(sql)
-                    .bind(key)
-                    .bind(since)
-                    .fetch_one(&pool)
-                    .await?;
-                Ok::<i64, sqlx::Error>(row.get(0))
-            }
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM login_failures WHERE email = ? AND address = ? AND at > ?",
+        )
+        .bind(email.trim())
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
+    }
+
+    /// Sets a user's password. `by` is the user themself (a change: their
+    /// other sessions end, `keep_session` stays) or an administrator (a
+    /// reset: every session ends and the user must choose a new password at
+    /// their next sign-in).
+    pub async fn set_password(
+        &self,
+        user: &User,
+        password_hash: &str,
+        by: &User,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
+        let reset = by.id != user.id;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(reset)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+            .bind(user.id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        let action = if reset {
+            "reset password"
+        } else {
+            "change password"
         };
-        let by_account = count(
-            "SELECT COUNT(*) FROM login_failures WHERE email = ? AND at > ?",
-            email.trim().to_owned(),
-        )
-        .await?;
-        let by_address = count(
-            "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
-            address.to_owned(),
-        )
-        .await?;
-        Ok((by_account, by_address))
+        audit(&mut tx, &by.email, action, &user.email).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("there is no user {id}")))?;
+        Ok(user_from_row(&row))
     }
 
     /// Per edition, the uploads it added (file name and rows), in order.
@@ -248,12 +331,21 @@ impl Store {
         Ok(())
     }
 
-    /// The audit trail, newest first.
-    pub async fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT at, actor, action, detail FROM audit ORDER BY id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
+    /// A page of the audit trail, newest first, and how many entries there
+    /// are in all: reads are bounded however long the trail grows.
+    pub async fn audit_page(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        let entries = rows
             .iter()
             .map(|r| AuditEntry {
                 at: r.get("at"),
@@ -261,6 +353,15 @@ impl Store {
                 action: r.get("action"),
                 detail: r.get("detail"),
             })
-            .collect())
+            .collect();
+        Ok((entries, total))
     }
+}
+
+/// How many failed sign-ins the throttle allows in its window.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    pub per_account_and_address: i64,
+    pub per_address: i64,
+    pub per_account: i64,
 }

@@ -26,7 +26,7 @@ use crate::metadata::FORMAT as METADATA_FORMAT;
 
 /// The file name ending of an edition's other-indicator metadata.
 const INDICATORS_SUFFIX: &str = "indicators.parquet";
-pub use accounts::{AuditEntry, Role, User};
+pub use accounts::{AttemptLimits, AuditEntry, Role, User};
 pub use backup::{Summary as BackupSummary, restore};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,26 @@ pub enum StoreError {
     Frame(#[from] PolarsError),
     #[error("{0}")]
     NotFound(String),
+    /// A draft built on an edition that is no longer the published one:
+    /// publishing it would drop what was published since.
+    #[error(
+        "edition {edition} was built on {}, but edition {current} is published now: publishing it would drop the rows edition {current} added. Rebuild it on edition {current} first (the Rebuild button on the Editions page, or `hwb-outcomes rebuild {edition}`); the rebuilt draft keeps both sets of rows",
+        .base.map_or("no edition".to_owned(), |b| format!("edition {b}"))
+    )]
+    Stale {
+        edition: i64,
+        base: Option<i64>,
+        current: i64,
+    },
+}
+
+/// What a new edition is built on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// Whatever is published when it is built (the CLI's ingest).
+    Published,
+    /// The edition an analyst previewed against (`None`: none was published).
+    Edition(Option<i64>),
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -159,7 +179,13 @@ impl Drop for Staged {
 }
 
 fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    rfc3339(Utc::now())
+}
+
+/// A time as the store writes it (RFC 3339, seconds, UTC), so that text
+/// order is time order.
+pub fn rfc3339(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Store {
@@ -367,6 +393,29 @@ impl Store {
         by: &str,
         add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
     ) -> Result<Edition> {
+        self.create_edition_on(
+            Base::Published,
+            label,
+            uploads,
+            illustrative,
+            by,
+            add_derived,
+        )
+        .await
+    }
+
+    /// `create_edition` on a chosen base: a draft saved from a preview is
+    /// built on the edition the preview compared with, so that publishing
+    /// it later can tell whether that is still the published one.
+    pub async fn create_edition_on(
+        &self,
+        on: Base,
+        label: &str,
+        uploads: &[i64],
+        illustrative: bool,
+        by: &str,
+        add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
+    ) -> Result<Edition> {
         let label = label.trim();
         if label.is_empty() {
             return Err(StoreError::NotFound(
@@ -374,7 +423,11 @@ impl Store {
             ));
         }
         let _guard = self.writes.lock().await;
-        let base = self.published().await?;
+        let base = match on {
+            Base::Published => self.published().await?,
+            Base::Edition(None) => None,
+            Base::Edition(Some(id)) => Some(self.edition(id).await?),
+        };
         let mut frames = Vec::new();
         let mut metadata = Vec::new();
         if let Some(base) = &base {
@@ -457,6 +510,18 @@ impl Store {
     pub async fn publish(&self, edition_id: i64, by: &str) -> Result<Edition> {
         let _guard = self.writes.lock().await;
         let edition = self.edition(edition_id).await?;
+        // A draft must be built on what is published now; an edition
+        // published before may be published again (a rollback).
+        if edition.published_at.is_none()
+            && let Some(current) = self.published().await?
+            && edition.base_id != Some(current.id)
+        {
+            return Err(StoreError::Stale {
+                edition: edition_id,
+                base: edition.base_id,
+                current: current.id,
+            });
+        }
         if !self.edition_frame_path(edition_id).exists() {
             return Err(StoreError::NotFound(format!(
                 "edition {edition_id} has no data file"
@@ -486,6 +551,44 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.edition(edition_id).await
+    }
+
+    /// The uploads an edition added, in order.
+    pub async fn edition_upload_ids(&self, edition_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT upload_id FROM edition_uploads WHERE edition_id = ? ORDER BY position",
+        )
+        .bind(edition_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// A stale draft built again on the published edition: the same
+    /// uploads, so both the newer published rows and the draft's are kept.
+    pub async fn rebuild_edition(
+        &self,
+        edition_id: i64,
+        by: &str,
+        add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
+    ) -> Result<Edition> {
+        let draft = self.edition(edition_id).await?;
+        let current = self.published().await?;
+        if draft.published_at.is_some() || draft.base_id == current.as_ref().map(|c| c.id) {
+            return Err(StoreError::NotFound(format!(
+                "edition {edition_id} needs no rebuilding: it is built on the published edition, or was published itself"
+            )));
+        }
+        let uploads = self.edition_upload_ids(edition_id).await?;
+        self.create_edition_on(
+            Base::Published,
+            &draft.label,
+            &uploads,
+            draft.illustrative,
+            by,
+            add_derived,
+        )
+        .await
     }
 
     const EDITION_SELECT: &'static str = "SELECT e.id, e.label, e.base_id, e.rows, e.illustrative, e.created_at, e.created_by,

@@ -6,115 +6,36 @@
 //! memory under a random token and shown by `GET /upload/{token}`
 //! (post-redirect-get, so a refresh never uploads twice).
 
-use crate::auth::{SignedIn, require};
-use crate::ingest::report::Report;
+use super::{FetchJob, FileResult, JobState, RATE_LIMIT, RATE_WINDOW, UploadResult};
+use crate::accounts::RequireAnalyst;
+use crate::accounts::session::random_token;
 use crate::ingest::{self, Context};
 use crate::preview::{Preview, preview};
-use crate::server::{AppState, plain_text};
-use crate::store::Role;
+use crate::store::Base;
+use crate::web::respond::{csv_download, plain_text};
+use crate::web::state::{AppState, WithStore};
 use axum::Router;
-use axum::extract::{Extension, Form, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Results kept for the result pages.
-const KEPT: usize = 50;
-/// Uploads one user may make in `RATE_WINDOW`.
-const RATE_LIMIT: usize = 20;
-const RATE_WINDOW: Duration = Duration::from_secs(600);
-/// Errors listed on the page; all of them are in the CSV.
-pub const LISTED: usize = 200;
-
-pub fn routes() -> Router<AppState> {
+/// The upload and fetch routes; only `POST /upload` takes large bodies.
+pub fn routes(max_body_bytes: usize) -> Router<AppState> {
     Router::new()
-        .route("/upload", post(receive))
+        .route(
+            "/upload",
+            post(receive).layer(DefaultBodyLimit::max(max_body_bytes)),
+        )
         .route("/fetch", post(start_fetch))
         .route("/fetch/{job}", get(fetch_status))
         .route("/upload/{token}/errors.csv", get(errors_csv))
-        .route("/upload/{token}/draft", post(save_draft))
-}
-
-pub struct FileResult {
-    pub name: String,
-    pub size: usize,
-    pub report: Report,
-}
-
-/// What one upload found.
-pub struct UploadResult {
-    pub token: String,
-    pub by: String,
-    pub files: Vec<FileResult>,
-    /// The stored uploads, when every file was valid.
-    pub upload_ids: Vec<i64>,
-    pub preview: Option<Preview>,
-    /// The published edition it was compared with.
-    pub base: Option<(i64, String)>,
-    /// The draft edition saved from it, if any.
-    pub draft: Mutex<Option<i64>>,
-}
-
-impl UploadResult {
-    pub fn is_valid(&self) -> bool {
-        !self.upload_ids.is_empty()
-    }
-}
-
-#[derive(Default)]
-pub struct Uploads {
-    results: Mutex<Vec<Arc<UploadResult>>>,
-    recent: Mutex<Vec<(String, Instant)>>,
-    fetches: Mutex<Vec<Arc<FetchJob>>>,
-}
-
-/// A fetch from Fingertips running in the background for an analyst.
-pub struct FetchJob {
-    id: String,
-    by: String,
-    /// Requests finished and planned.
-    progress: Mutex<(usize, usize)>,
-    state: Mutex<JobState>,
-}
-
-#[derive(Clone)]
-enum JobState {
-    Running,
-    /// One line saying what failed; nothing was stored.
-    Failed(String),
-    /// The upload result's token.
-    Done(String),
-}
-
-impl Uploads {
-    pub fn get(&self, token: &str) -> Option<Arc<UploadResult>> {
-        let results = self.results.lock().ok()?;
-        results.iter().find(|r| r.token == token).cloned()
-    }
-
-    fn keep(&self, result: UploadResult) -> Arc<UploadResult> {
-        let result = Arc::new(result);
-        if let Ok(mut results) = self.results.lock() {
-            results.insert(0, result.clone());
-            results.truncate(KEPT);
-        }
-        result
-    }
-
-    /// Counts an upload; false when the user is over the limit.
-    fn allow(&self, who: &str) -> bool {
-        let Ok(mut recent) = self.recent.lock() else {
-            return false;
-        };
-        recent.retain(|(_, at)| at.elapsed() < RATE_WINDOW);
-        if recent.iter().filter(|(w, _)| w == who).count() >= RATE_LIMIT {
-            return false;
-        }
-        recent.push((who.to_owned(), Instant::now()));
-        true
-    }
+        .route(
+            "/upload/{token}/draft",
+            post(save_draft).layer(DefaultBodyLimit::max(crate::web::guards::FORM_BODY_BYTES)),
+        )
 }
 
 /// The page for a request body over the limit.
@@ -144,16 +65,10 @@ fn over_limit(e: &axum::extract::multipart::MultipartError) -> bool {
 /// `POST /upload`: one or several files in the `file` field.
 async fn receive(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
+    WithStore(store): WithStore,
     mut multipart: Multipart,
 ) -> Response {
-    let user = match require(&user, Role::Analyst) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     if !state.uploads.allow(&user.email) {
         return plain_text(
             StatusCode::TOO_MANY_REQUESTS,
@@ -222,8 +137,8 @@ async fn accept(
     // the async threads, side by side.
     let checked = {
         let (published, store) = (published.clone(), store.clone());
+        let catalogue = state.editions.catalogue();
         tokio::task::spawn_blocking(move || {
-            let catalogue = crate::catalogue::Catalogue::bundled();
             let gazetteer = crate::areas::Gazetteer::shared();
             let mut ctx = Context::new(&catalogue, gazetteer);
             if let Some(d) = &published {
@@ -277,14 +192,7 @@ async fn accept(
             // Metadata has no rows to preview.
             let rows = extract.report.format != Some(ingest::Format::FingertipsMetadata);
             match rows.then(|| preview(&frame, published.as_deref())) {
-                Some(Ok(p)) => {
-                    let s = summary.get_or_insert_with(Preview::default);
-                    s.new_indicators.extend(p.new_indicators);
-                    s.new_periods.extend(p.new_periods);
-                    s.new_values += p.new_values;
-                    s.revised.extend(p.revised);
-                    s.unchanged += p.unchanged;
-                }
+                Some(Ok(p)) => summary.get_or_insert_with(Preview::default).absorb(p),
                 Some(Err(e)) => tracing::error!(error = %e, "cannot preview an upload"),
                 None => {}
             }
@@ -309,13 +217,15 @@ async fn accept(
             .await;
     }
     let result = state.uploads.keep(UploadResult {
-        token: crate::auth::random_token(16),
+        token: random_token(16),
         by: user.email.clone(),
         files: results,
         upload_ids,
         preview: summary,
         base: published.map(|d| (d.edition.id, d.edition.label.clone())),
-        draft: Mutex::new(None),
+        draft: tokio::sync::Mutex::new(None),
+        draft_error: Mutex::new(None),
+        made: Instant::now(),
     });
     Ok(result)
 }
@@ -323,13 +233,10 @@ async fn accept(
 /// `GET /upload/{token}/errors.csv`: every error of every file.
 async fn errors_csv(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
     Path(token): Path<String>,
 ) -> Response {
-    if let Err(r) = require(&user, Role::Analyst) {
-        return *r;
-    }
-    let Some(result) = state.uploads.get(&token) else {
+    let Some(result) = state.uploads.get(&token, &user.email) else {
         return plain_text(
             StatusCode::NOT_FOUND,
             "That upload's report has expired: upload the files again.",
@@ -344,7 +251,7 @@ async fn errors_csv(
             e.message.clone(),
         ]
     });
-    crate::server::csv_download(
+    csv_download(
         "upload-errors.csv",
         &["file", "row", "column", "value", "message"],
         rows,
@@ -360,15 +267,14 @@ struct Draft {
 /// publish it.
 async fn save_draft(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
     Path(token): Path<String>,
     Form(form): Form<Draft>,
 ) -> Response {
-    let user = match require(&user, Role::Analyst) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    let (Some(store), Some(result)) = (state.editions.store(), state.uploads.get(&token)) else {
+    let (Some(store), Some(result)) = (
+        state.editions.store(),
+        state.uploads.get(&token, &user.email),
+    ) else {
         return plain_text(
             StatusCode::NOT_FOUND,
             "That upload has expired: upload the files again.",
@@ -380,40 +286,44 @@ async fn save_draft(
             "Files with errors cannot make an edition.",
         );
     }
-    if let Some(id) = result.draft.lock().ok().and_then(|d| *d) {
+    // Held while the draft is built: a second submit waits, then finds it.
+    let mut draft = result.draft.lock().await;
+    if let Some(id) = *draft {
         return Redirect::to(&format!("/editions/{id}/publish")).into_response();
     }
     // Merging and analysing a large edition is seconds of CPU: run it on
-    // the blocking pool, not on an async worker that serves pages.
+    // the blocking pool, not on an async worker that serves pages. The
+    // draft is built on the edition the preview compared with, so that a
+    // publish in between is caught when it is published.
     let nation = state.site.nation.code.clone();
+    let catalogue = state.editions.catalogue();
+    let base = Base::Edition(result.base.as_ref().map(|(id, _)| *id));
     let (label, uploads, by) = (
         form.label.clone(),
         result.upload_ids.clone(),
         user.email.clone(),
     );
     let made = tokio::task::spawn_blocking(move || {
-        let catalogue = crate::catalogue::Catalogue::bundled();
         let gazetteer = crate::areas::Gazetteer::shared();
         let derived =
             |df, meta| crate::analysis::analyse_edition(df, meta, &catalogue, gazetteer, &nation);
         tokio::runtime::Handle::current()
-            .block_on(store.create_edition(&label, &uploads, false, &by, derived))
+            .block_on(store.create_edition_on(base, &label, &uploads, false, &by, derived))
             .map_err(|e| e.to_string())
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
     match made {
         Ok(e) => {
-            if let Ok(mut d) = result.draft.lock() {
-                *d = Some(e.id);
-            }
+            *draft = Some(e.id);
             Redirect::to(&format!("/editions/{}/publish", e.id)).into_response()
         }
-        Err(e) => Redirect::to(&format!(
-            "/upload/{token}?error={}",
-            crate::auth::urlencode(&e.to_string())
-        ))
-        .into_response(),
+        Err(e) => {
+            if let Ok(mut why) = result.draft_error.lock() {
+                *why = Some(e);
+            }
+            Redirect::to(&format!("/upload/{token}?error=draft")).into_response()
+        }
     }
 }
 
@@ -422,15 +332,9 @@ async fn save_draft(
 /// previewed); `GET /fetch/{job}` shows progress, then the result.
 async fn start_fetch(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
+    WithStore(store): WithStore,
 ) -> Response {
-    let user = match require(&user, Role::Analyst) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
-    let Some(store) = state.editions.store() else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     let running = state.uploads.fetches.lock().map_or(true, |jobs| {
         jobs.iter().any(|j| {
             j.state
@@ -454,21 +358,19 @@ async fn start_fetch(
         );
     }
     let job = Arc::new(FetchJob {
-        id: crate::auth::random_token(16),
+        id: random_token(16),
         by: user.email.clone(),
         progress: Mutex::new((0, 0)),
         state: Mutex::new(JobState::Running),
     });
     if let Ok(mut jobs) = state.uploads.fetches.lock() {
         jobs.insert(0, job.clone());
-        jobs.truncate(KEPT);
+        jobs.truncate(super::KEPT);
     }
     let id = job.id.clone();
     tokio::spawn(async move {
-        let plan = crate::fetch::Plan::for_catalogue(
-            &state.fingertips_url,
-            &crate::catalogue::Catalogue::bundled(),
-        );
+        let plan =
+            crate::fetch::Plan::for_catalogue(&state.fingertips_url, &state.editions.catalogue());
         let shown = job.clone();
         let progress: Arc<crate::fetch::Progress> = Arc::new(move |done, planned| {
             if let Ok(mut p) = shown.progress.lock() {
@@ -505,13 +407,9 @@ async fn start_fetch(
 /// needed), then the upload result it became, or why it failed.
 async fn fetch_status(
     State(state): State<AppState>,
-    Extension(user): Extension<SignedIn>,
+    RequireAnalyst(user): RequireAnalyst,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match require(&user, Role::Analyst) {
-        Ok(u) => u.clone(),
-        Err(r) => return *r,
-    };
     let job = state.uploads.fetches.lock().ok().and_then(|jobs| {
         jobs.iter()
             .find(|j| j.id == id && j.by == user.email)

@@ -1,11 +1,12 @@
 //! Machine-readable routes: the JSON API, the CSV of exactly what an
 //! indicator page's table shows, and each chart as an SVG file. They read
-//! the request's `View` (resolved in `server::resolve_view`) like pages do.
+//! the request's `View` (resolved in `web::resolve_view`) like pages do.
 
+use super::respond::csv_download;
+use super::state::AppState;
 use crate::dataset::{ComparisonRow, Dataset, IndicatorData};
 use crate::editions::View;
 use crate::figures::{Params, Selection, compare_chart, select, trend_chart};
-use crate::server::AppState;
 use axum::Router;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -188,7 +189,7 @@ fn csv_response(sel: &Selection, d: &Dataset, rows: &[ComparisonRow]) -> Respons
         "{}-{}-edition-{}.csv",
         sel.indicator.id, sel.area, d.edition.id
     );
-    crate::server::csv_download(
+    csv_download(
         &name,
         &CSV_COLUMNS,
         rows.iter().map(|r| {
@@ -236,8 +237,7 @@ async fn chart_file(
             );
         }
     };
-    // A standalone file needs the namespace plotters already writes, and
-    // its title for viewers that show one.
+    // A standalone file needs only the namespace plotters already writes.
     (
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
         svg,

@@ -1,61 +1,43 @@
-//! The HTTP server: routes, security headers, compression, caching, request
-//! logs and graceful shutdown. Pages come from `crate::app`; this module only
-//! wires them to axum.
+//! The axum adapter, and the one module that imports every handler: the
+//! router (pages, the API, account, publishing and upload routes), layers
+//! (security headers, compression, body limits, timeouts, request logs),
+//! the per-request edition, and serving with graceful shutdown.
+//!
+//! Its children are leaves the handlers import: `state` (`AppState`),
+//! `respond` (plain text, CSV downloads, file names, query values), `csp`,
+//! and `guards` (the cross-site check, body limits).
 
-use crate::app::{App, Site, shell};
+pub mod api;
+pub mod csp;
+pub mod guards;
+pub mod respond;
+pub mod state;
+
+use crate::accounts::Accounts;
+use crate::app::{App, shell};
 use crate::config::Config;
 use crate::editions::Editions;
+use crate::site::Site;
 use crate::store::Store;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions_and_ssg_and_context};
+use respond::is_html;
 use serde::Serialize;
+pub use state::AppState;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub site: Arc<Site>,
-    pub editions: Arc<Editions>,
-    pub uploads: Arc<crate::upload::Uploads>,
-    pub max_body_bytes: usize,
-    pub started: Instant,
-    /// The Fingertips API the analysts' "Get the latest" reads.
-    pub fingertips_url: String,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-/// The Content-Security-Policy of every response. Pages pass the nonce of
-/// their island loader; everything else gets the same policy without one.
-/// `'wasm-unsafe-eval'` lets the browser compile the islands' WASM and
-/// nothing more: no inline script runs without the nonce.
-pub fn content_security_policy(nonce: Option<&str>) -> String {
-    let script = match nonce {
-        Some(n) => format!("'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
-        None => "'self' 'wasm-unsafe-eval'".to_owned(),
-    };
-    format!(
-        "default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; \
-         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors 'none'"
-    )
-}
 
 fn leptos_options(config: &Config) -> LeptosOptions {
     // cargo-leptos-style asset hashing: the build writes `hash.txt` beside
@@ -86,12 +68,14 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         leptos_options: leptos_options(config),
         site: site.clone(),
         editions: editions.clone(),
-        uploads: Arc::new(crate::upload::Uploads::default()),
+        uploads: Arc::new(crate::uploads::Uploads::default()),
+        accounts: Arc::new(Accounts::new(config)),
         max_body_bytes: config.max_body_bytes,
         started: Instant::now(),
         fingertips_url: config.fingertips_url.clone(),
     };
     let max_body_bytes = config.max_body_bytes;
+    let secure_cookies = config.secure_cookies;
     let context = move || {
         provide_context(site.clone());
     };
@@ -115,14 +99,15 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             AppState,
             _,
         >(context, shell))
-        .merge(crate::api::routes())
-        .merge(crate::manage::routes())
-        .merge(crate::upload::routes())
-        .route("/login", axum::routing::post(crate::auth::login))
-        .route("/logout", axum::routing::post(crate::auth::logout))
+        .merge(api::routes())
+        .merge(crate::publishing::routes::routes())
+        .merge(crate::accounts::routes::routes())
+        // Form posts are small; only the upload takes large bodies.
+        .layer(DefaultBodyLimit::max(guards::FORM_BODY_BYTES))
+        .merge(crate::uploads::routes::routes(config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::manage::load,
+            crate::publishing::routes::load,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -130,22 +115,22 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::resolve_user,
+            crate::accounts::routes::resolve_user,
         ))
         .layer(axum::middleware::from_fn(server_timing))
-        .layer(axum::middleware::from_fn(crate::auth::reject_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guards::reject_cross_site,
+        ))
         .with_state(state)
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // A client that stops sending its body is cut off.
+        .layer(RequestBodyTimeoutLayer::new(config.client_timeout))
         // A readable page, not an empty 413, for an over-size upload.
         .layer(axum::middleware::map_response(
             move |res: Response| async move {
-                let html = res
-                    .headers()
-                    .get(header::CONTENT_TYPE)
-                    .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-                if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !html {
-                    crate::upload::too_large(max_body_bytes)
+                if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_html(&res) {
+                    crate::uploads::routes::too_large(max_body_bytes)
                 } else {
                     res
                 }
@@ -154,7 +139,19 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&content_security_policy(None)).expect("static policy is ASCII"),
+            HeaderValue::from_str(&csp::content_security_policy(None))
+                .expect("static policy is ASCII"),
+        ))
+        .layer(axum::middleware::map_response(
+            move |mut res: Response| async move {
+                if secure_cookies {
+                    res.headers_mut().insert(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        HeaderValue::from_static(csp::STRICT_TRANSPORT_SECURITY),
+                    );
+                }
+                res
+            },
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -217,7 +214,7 @@ async fn resolve_view(
     next: axum::middleware::Next,
 ) -> Response {
     if !req.uri().path().starts_with("/pkg/") {
-        let requested = query_param(req.uri(), "edition");
+        let requested = respond::query_param(req.uri(), "edition");
         let view = state.editions.view(requested.as_deref()).await;
         req.extensions_mut().insert(view);
     }
@@ -232,11 +229,7 @@ async fn resolve_view(
 async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let started = Instant::now();
     let res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !is_html {
+    if !is_html(&res) {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -252,56 +245,6 @@ async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next
         parts.headers.insert("server-timing", v);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// A short plain-text answer (refusals and failures of form posts).
-pub fn plain_text(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message.into(),
-    )
-        .into_response()
-}
-
-/// A CSV file to download: a header and rows of text fields.
-pub fn csv_download<R, F>(file_name: &str, columns: &[&str], rows: R) -> Response
-where
-    R: IntoIterator<Item = F>,
-    F: IntoIterator,
-    F::Item: AsRef<[u8]>,
-{
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut written = out.write_record(columns).is_ok();
-    for row in rows {
-        written &= out.write_record(row).is_ok();
-    }
-    match out.into_inner() {
-        Ok(body) if written => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file_name}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        _ => plain_text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The CSV could not be written.",
-        ),
-    }
-}
-
-/// One query parameter, percent-decoded; `None` when absent or the query
-/// string is malformed.
-pub fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
-    use axum::extract::Query;
-    use std::collections::HashMap;
-    let Query(mut params) = Query::<HashMap<String, String>>::try_from_uri(uri).ok()?;
-    params.remove(name)
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -364,6 +307,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
                 if let Err(e) = editions.refresh().await {
                     tracing::warn!(error = %e, "cannot refresh the published edition");
                 }
+                if let Some(store) = editions.store()
+                    && let Err(e) = store
+                        .prune_accounts(&crate::accounts::throttle::window_start())
+                        .await
+                {
+                    tracing::warn!(error = %e, "cannot prune old sign-in failures");
+                }
             }
         }
     });
@@ -382,13 +332,62 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "serving http://{}",
         config.site_addr
     );
-    // The peer address is what sign-in throttling counts by.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    accept_loop(listener, app, config.client_timeout).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves HTTP/1.1 connections until a shutdown signal, then lets requests
+/// in flight finish. hyper's header-read timeout (with a timer, which
+/// `axum::serve` does not set) closes a connection whose headers stall and
+/// an idle keep-alive connection; the body timeout is a layer.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, timeout: std::time::Duration) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeout)
+        .keep_alive(true);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        // The peer address is what sign-in throttling counts by.
+        let service = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            },
+        );
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed");
+            }
+        });
+    }
+    if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s: closing them");
+    }
 }
 
 async fn shutdown_signal() {

@@ -677,62 +677,49 @@ async fn a_new_sign_in_ends_old_sessions_and_cookies_can_be_forced_secure() {
     assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
 }
 
+/// Posts the password form; where it leads.
+async fn change_password(
+    site: &Site,
+    session: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> String {
+    let form = format!(
+        "current={}&new={}&confirm={}",
+        current.replace(' ', "+"),
+        new.replace(' ', "+"),
+        confirm.replace(' ', "+")
+    );
+    location(site, post("/account/password", &form, Some(session))).await
+}
+
 #[tokio::test]
 async fn users_change_their_password_and_admins_reset_one() {
     let site = site().await;
     let session = sign_in(&site, "analyst@example.org").await;
-    let change = |current: &str, new: &str, confirm: &str| {
-        format!(
-            "current={}&new={}&confirm={}",
-            current.replace(' ', "+"),
-            new.replace(' ', "+"),
-            confirm.replace(' ', "+")
-        )
-    };
-    let to = location(
-        &site,
-        post(
-            "/account/password",
-            &change(
+    for ((current, new, confirm), outcome) in [
+        (
+            (
                 "not it at all",
                 "a brand new password",
                 "a brand new password",
             ),
-            Some(&session),
+            "error=current",
         ),
-    )
-    .await;
-    assert_eq!(to, "/account/password?error=current");
-    let to = location(
-        &site,
-        post(
-            "/account/password",
-            &change(PASSWORD, "a brand new password", "another one entirely"),
-            Some(&session),
+        (
+            (PASSWORD, "a brand new password", "another one entirely"),
+            "error=mismatch",
         ),
-    )
-    .await;
-    assert_eq!(to, "/account/password?error=mismatch");
-    let to = location(
-        &site,
-        post(
-            "/account/password",
-            &change(PASSWORD, "short", "short"),
-            Some(&session),
+        ((PASSWORD, "short", "short"), "error=length"),
+        (
+            (PASSWORD, "a brand new password", "a brand new password"),
+            "done=changed",
         ),
-    )
-    .await;
-    assert_eq!(to, "/account/password?error=length");
-    let to = location(
-        &site,
-        post(
-            "/account/password",
-            &change(PASSWORD, "a brand new password", "a brand new password"),
-            Some(&session),
-        ),
-    )
-    .await;
-    assert_eq!(to, "/account/password?done=changed");
+    ] {
+        let to = change_password(&site, &session, current, new, confirm).await;
+        assert_eq!(to, format!("/account/password?{outcome}"));
+    }
     let (status, _, _) = send(&site.router, get("/editions", Some(&session))).await;
     assert_eq!(status, StatusCode::OK, "the session that changed it stays");
     let (_, headers) = try_sign_in(&site, "analyst@example.org", PASSWORD).await;
@@ -784,17 +771,12 @@ async fn users_change_their_password_and_admins_reset_one() {
         page.contains("An administrator reset your password"),
         "{page}"
     );
-    let to = location(
+    let to = change_password(
         &site,
-        post(
-            "/account/password",
-            &change(
-                "temporary password 1",
-                "my own password now",
-                "my own password now",
-            ),
-            Some(&temp),
-        ),
+        &temp,
+        "temporary password 1",
+        "my own password now",
+        "my own password now",
     )
     .await;
     assert_eq!(to, "/account/password?done=changed");

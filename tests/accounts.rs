@@ -442,16 +442,21 @@ async fn a_broken_upload_shows_rows_and_columns_and_changes_nothing() {
     assert!(body.contains("expired"));
 }
 
+/// Uploads the project's example file; the result page it leads to.
+async fn upload_example(site: &Site, cookie: &str) -> String {
+    let (_, headers, _) = send(
+        &site.router,
+        multipart(&[("example.csv", &example())], Some(cookie)),
+    )
+    .await;
+    headers[header::LOCATION].to_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_valid_upload_previews_then_becomes_a_draft_then_is_published() {
     let site = site().await;
     let cookie = sign_in(&site, "analyst@example.org").await;
-    let (_, headers, _) = send(
-        &site.router,
-        multipart(&[("example.csv", &example())], Some(&cookie)),
-    )
-    .await;
-    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let result = upload_example(&site, &cookie).await;
     let (_, _, body) = send(&site.router, get(&result, Some(&cookie))).await;
     assert!(body.contains("Files checked: no errors"), "{body}");
     assert!(body.contains("id=\"preview-summary\""));
@@ -789,12 +794,7 @@ async fn a_stale_draft_is_refused_and_rebuilt_keeping_both_sets_of_rows() {
     let site = site().await;
     let cookie = sign_in(&site, "analyst@example.org").await;
     // Previewed against edition 1…
-    let (_, headers, _) = send(
-        &site.router,
-        multipart(&[("example.csv", &example())], Some(&cookie)),
-    )
-    .await;
-    let result = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let result = upload_example(&site, &cookie).await;
     // …then edition 2 is published…
     send(&site.router, post("/editions/2/publish", "", Some(&cookie))).await;
     assert_eq!(published(&site), 2);

@@ -11,6 +11,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 export const realPort = port + 1;
 // A third server for the analysts' journeys (scripts/e2e-analyst-server).
 export const analystPort = port + 2;
+// A fourth server for another council: the illustrative York board file.
+export const yorkPort = port + 3;
 
 export default defineConfig({
   testDir: "./tests",
@@ -49,6 +51,21 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: "../target/site",
       HWB_DATA_DIR: mkdtempSync(join(tmpdir(), "hwb-e2e-")),
+      HWB_BOARD_FILE: "../data/boards/halton.toml",
+      RUST_LOG: "warn",
+    },
+  }, {
+    command: "../target/release/hwb-outcomes serve",
+    url: `http://127.0.0.1:${yorkPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${yorkPort}`,
+      LEPTOS_SITE_ROOT: "../target/site",
+      HWB_DATA_DIR: mkdtempSync(join(tmpdir(), "hwb-e2e-york-")),
+      HWB_BOARD_FILE: "../data/boards/york-illustrative.toml",
       RUST_LOG: "warn",
     },
   }, {

@@ -1,11 +1,11 @@
 //! The HTML shell and the route table. Server-only: in islands mode the
 //! pages render on the server and only `crate::islands` reach the browser.
 
-use crate::domain::Priority;
 use crate::pages::{
-    AuditPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage, NotFound,
-    OtherIndicatorsPage, OverviewPage, PasswordPage, PriorityPage, PublishConfirmPage, SiteFooter,
-    SiteHeader, UploadPage, UploadResultPage, UsersPage,
+    AuditPage, DraftPlanPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage,
+    NewAssessmentPage, NotFound, OtherIndicatorsPage, OverviewPage, PartnershipPage, PasswordPage,
+    PlanPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UploadPage,
+    UploadResultPage, UsersPage,
 };
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
@@ -52,12 +52,12 @@ fn set_page_csp() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let board = crate::site::use_site().board_name.clone();
+    let board = crate::site::use_site().board.name.clone();
     view! {
         <Title formatter=move |page: String| format!("{page} – {board}") />
         <Router>
             <a href="#main" class="skip-link">"Skip to main content"</a>
-            <SiteHeader priorities=Priority::ALL.to_vec() />
+            <SiteHeader />
             <EditionBanner />
             <main id="main" class="container main" tabindex="-1">
                 <Routes fallback=NotFound>
@@ -66,6 +66,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("indicator"), ParamSegment("id")) view=IndicatorPage />
                     <Route path=StaticSegment("overview") view=OverviewPage />
                     <Route path=StaticSegment("other") view=OtherIndicatorsPage />
+                    <Route path=StaticSegment("plan") view=PlanPage />
+                    <Route path=StaticSegment("partnership") view=PartnershipPage />
+                    <Route path=(StaticSegment("partnership"), StaticSegment("new")) view=NewAssessmentPage />
+                    <Route path=(StaticSegment("editions"), ParamSegment("id"), StaticSegment("plan")) view=DraftPlanPage />
                     <Route path=StaticSegment("login") view=LoginPage />
                     <Route path=StaticSegment("editions") view=EditionsPage />
                     <Route path=(StaticSegment("editions"), ParamSegment("id"), StaticSegment("publish")) view=PublishConfirmPage />

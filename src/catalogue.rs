@@ -1,7 +1,7 @@
 //! The indicator catalogue (`data/indicators.toml`, compiled into the
 //! binary): what each indicator is, how it is calculated, judged and shown.
 
-use crate::domain::{ComparisonMethod, LifeCourse, Polarity, Priority, ValueType};
+use crate::domain::{ComparisonMethod, Polarity, ValueType};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,10 +32,6 @@ pub struct Indicator {
     pub title: String,
     pub name: String,
     pub description: String,
-    /// A priority slug, or "overarching".
-    #[serde(rename = "priority")]
-    pub group: String,
-    pub life_course: LifeCourse,
     pub value_type: ValueType,
     pub unit: String,
     pub multiplier: f64,
@@ -90,14 +86,9 @@ impl Origin {
     }
 }
 
-/// The group of indicators an edition holds that the catalogue does not
-/// list: shown as "Other indicators" until an analyst places them.
-pub const OTHER: &str = "other";
-
 impl Indicator {
     /// An indicator the catalogue does not list, described by Fingertips's
-    /// metadata or by the data: compared at 95% (the Fingertips default),
-    /// shown under "Other indicators".
+    /// metadata or by the data: compared at 95% (the Fingertips default).
     pub fn outside_catalogue(
         id: &str,
         name: &str,
@@ -118,8 +109,6 @@ impl Indicator {
             title: name.clone(),
             name,
             description: String::new(),
-            group: OTHER.to_owned(),
-            life_course: LifeCourse::LivingWell,
             value_type,
             unit: unit.trim().to_owned(),
             multiplier: multiplier_of(unit),
@@ -132,16 +121,6 @@ impl Indicator {
             typical: BTreeMap::new(),
             origin,
         }
-    }
-
-    /// Not listed in the catalogue: an "other indicator" of an edition.
-    pub fn is_other(&self) -> bool {
-        self.group == OTHER
-    }
-
-    /// The Board priority, or `None` for the overarching measures.
-    pub fn priority(&self) -> Option<Priority> {
-        Priority::from_slug(&self.group)
     }
 
     /// Values are percentages: 0 to 100.
@@ -236,12 +215,6 @@ fn check(ind: &Indicator) -> Result<(), String> {
     if ind.id.trim().is_empty() || ind.id != ind.id.trim() {
         return Err("id must be non-empty with no surrounding spaces".into());
     }
-    if ind.group != "overarching" && ind.priority().is_none() {
-        return Err(format!(
-            "priority {:?} is neither a priority slug nor \"overarching\"",
-            ind.group
-        ));
-    }
     if !(ind.multiplier > 0.0) {
         return Err("multiplier must be positive".into());
     }
@@ -268,13 +241,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_catalogue_covers_every_priority() {
+    fn bundled_catalogue_reads_with_its_methods() {
         let c = Catalogue::parse(INDICATORS_TOML).unwrap();
         assert!(c.len() >= 40, "{}", c.len());
-        for p in Priority::ALL {
-            let n = c.iter().filter(|i| i.priority() == Some(p)).count();
-            assert!(n >= 4, "{} has only {n} indicators", p.title());
-        }
         let le = c.get("90366").unwrap();
         assert_eq!(le.value_type, ValueType::LifeExpectancy);
         assert_eq!(le.polarity, Polarity::High);
@@ -310,10 +279,7 @@ mod tests {
         );
         let bad = entry.replace("comparison = \"ci-95\"", "comparison = \"goal\"");
         assert!(Catalogue::parse(&bad).unwrap_err().contains("needs a goal"));
-        let bad = entry.replace(
-            "priority = \"children-and-young-people\"",
-            "priority = \"kids\"",
-        );
-        assert!(Catalogue::parse(&bad).unwrap_err().contains("kids"));
+        let bad = entry.replace("polarity = \"high\"", "polarity = \"up\"");
+        assert!(Catalogue::parse(&bad).unwrap_err().contains("up"));
     }
 }

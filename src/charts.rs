@@ -102,16 +102,37 @@ fn short(v: f64) -> String {
 /// The large trend chart: the area with its 95% interval, the region and
 /// the nation, over every period.
 pub fn trend(title: &str, periods: &[String], lines: &[Line], unit: &str) -> String {
+    trend_with_target(title, periods, lines, unit, None)
+}
+
+/// A local target on a trend chart: a dotted level line with its label.
+#[derive(Debug, Clone)]
+pub struct TargetLine {
+    pub label: String,
+    pub value: f64,
+}
+
+/// `trend`, with the Board's local target drawn across it.
+pub fn trend_with_target(
+    title: &str,
+    periods: &[String],
+    lines: &[Line],
+    unit: &str,
+    target: Option<&TargetLine>,
+) -> String {
     let mut svg = String::new();
     let size = (760u32, 360u32);
-    let values = lines.iter().flat_map(|l| {
-        l.points
-            .iter()
-            .flat_map(|(_, v, ci)| [Some(*v), ci.map(|c| c.0), ci.map(|c| c.1)])
-            .flatten()
-    });
+    let values = lines
+        .iter()
+        .flat_map(|l| {
+            l.points
+                .iter()
+                .flat_map(|(_, v, ci)| [Some(*v), ci.map(|c| c.0), ci.map(|c| c.1)])
+                .flatten()
+        })
+        .chain(target.map(|t| t.value));
     if let Some((lo, hi)) = range(values) {
-        let _ = draw_trend(&mut svg, size, periods, lines, unit, (lo, hi));
+        let _ = draw_trend(&mut svg, size, periods, lines, unit, (lo, hi), target);
     } else {
         let _ = empty(&mut svg, size, "No values to chart");
     }
@@ -125,6 +146,7 @@ fn draw_trend(
     lines: &[Line],
     unit: &str,
     (lo, hi): (f64, f64),
+    target: Option<&TargetLine>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, size).into_drawing_area();
     root.fill(&WHITE)?;
@@ -160,6 +182,14 @@ fn draw_trend(
         .axis_desc_style((FONT, 17, &INK))
         .draw()?;
 
+    if let Some(t) = target {
+        // Dotted, so it reads as a level, not as another area's line.
+        let ends = vec![(-0.5, t.value), (n as f64 - 0.5, t.value)];
+        chart
+            .draw_series(DashedLineSeries::new(ends, 2, 4, GREY.stroke_width(2)))?
+            .label(t.label.clone())
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 8, y)], GREY.stroke_width(2)));
+    }
     for line in lines {
         let pts: Vec<(f64, f64)> = line
             .points
@@ -444,6 +474,114 @@ fn draw_spine(
         HPos::Right,
     ))?;
     root.present()?;
+    Ok(())
+}
+
+/// The partnership self-assessment: a row per descriptor, a column per
+/// level (lowest left), and a marker per assessment, each assessment its
+/// own shape (named in the legend) so the chart reads without colour.
+/// `marks[a][d]` is assessment `a`'s level index for descriptor `d`.
+pub fn levels(
+    title: &str,
+    descriptors: &[String],
+    levels: &[String],
+    assessments: &[String],
+    marks: &[Vec<Option<usize>>],
+) -> String {
+    let mut svg = String::new();
+    let rows = descriptors.len().max(1) as u32;
+    let size = (760u32, 70 + 30 * rows);
+    let _ = draw_levels(&mut svg, size, descriptors, levels, assessments, marks);
+    finish(svg, title)
+}
+
+fn draw_levels(
+    svg: &mut String,
+    size: (u32, u32),
+    descriptors: &[String],
+    levels: &[String],
+    assessments: &[String],
+    marks: &[Vec<Option<usize>>],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(svg, size).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right, top) = (300i32, size.0 as i32 - 10, 60i32);
+    let cols = levels.len().max(1) as i32;
+    let col_w = (right - left) / cols;
+    let font = |px: u32, h: HPos| {
+        (FONT, px)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(h, VPos::Center))
+    };
+    // Level headings and column guides.
+    for (i, level) in levels.iter().enumerate() {
+        let x = left + col_w * i as i32 + col_w / 2;
+        root.draw(&Text::new(
+            level.clone(),
+            (x, top - 12),
+            font(14, HPos::Center),
+        ))?;
+        root.draw(&PathElement::new(
+            [(x, top), (x, size.1 as i32 - 4)],
+            RGBColor(222, 224, 226).stroke_width(1),
+        ))?;
+    }
+    // Legend: each assessment's shape and name.
+    let mut lx = 10;
+    for (i, name) in assessments.iter().enumerate() {
+        draw_mark(&root, i, (lx + 6, 16))?;
+        root.draw(&Text::new(
+            name.clone(),
+            (lx + 16, 16),
+            font(13, HPos::Left),
+        ))?;
+        lx += 24 + 7 * name.chars().count() as i32;
+    }
+    let n = assessments.len().max(1) as i32;
+    for (d, label) in descriptors.iter().enumerate() {
+        let y = top + 15 + 30 * d as i32;
+        let mut text: String = label.chars().take(40).collect();
+        if label.chars().count() > 40 {
+            text.push('…');
+        }
+        root.draw(&Text::new(text, (left - 8, y), font(13, HPos::Right)))?;
+        for (a, row) in marks.iter().enumerate() {
+            let Some(Some(level)) = row.get(d) else {
+                continue;
+            };
+            // Side by side within the cell, so equal levels stay visible.
+            let offset = (a as i32 - (n - 1) / 2) * 14;
+            let x = left + col_w * *level as i32 + col_w / 2 + offset;
+            draw_mark(&root, a, (x, y))?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// Assessment `i`'s marker: circle, triangle, square, diamond, then again.
+fn draw_mark<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    i: usize,
+    (x, y): (i32, i32),
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let colour = [HOME, REGION, INK, GREY][i % 4];
+    match i % 4 {
+        0 => root.draw(&Circle::new((x, y), 6, colour.filled()))?,
+        1 => root.draw(&TriangleMarker::new((x, y), 7, colour.filled()))?,
+        2 => root.draw(&Rectangle::new(
+            [(x - 5, y - 5), (x + 5, y + 5)],
+            colour.filled(),
+        ))?,
+        _ => root.draw(&Polygon::new(
+            vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)],
+            colour.filled(),
+        ))?,
+    }
     Ok(())
 }
 

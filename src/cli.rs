@@ -10,10 +10,9 @@ Configuration (environment variables):
   LEPTOS_SITE_ADDR    address and port to listen on        [default: 127.0.0.1:3000]
   LEPTOS_SITE_ROOT    folder of the built site (CSS, WASM) [default: target/site]
   HWB_DATA_DIR        runtime data folder (store, uploads) [default: hwb-data]
-  HWB_AREA_CODE       ONS code of the Board's area         [default: E06000006, Halton]
-  HWB_REGION_CODE     its region, the first comparator     [default: the area's region]
+  HWB_BOARD_FILE      the Board's plan: name, area (its region is the first comparator),
+                      priorities, measures, targets, actions [default: data/boards/halton.toml]
   HWB_NATIONAL_CODE   the national comparator              [default: E92000001, England]
-  HWB_BOARD_NAME      name shown in the header             [default: <area> Health and Wellbeing Board]
   HWB_MAX_BODY_BYTES  largest request body accepted        [default: 104857600]
   HWB_LOG_FORMAT      request log format: text or json     [default: text]
   HWB_FINGERTIPS_URL  the Fingertips API `fetch` reads     [default: https://fingertips.phe.org.uk/api]
@@ -89,6 +88,9 @@ pub enum Command {
     /// Manage the accounts of analysts and administrators.
     #[command(subcommand)]
     User(UserCommand),
+    /// Work with board files (the Board's plan as data).
+    #[command(subcommand)]
+    Board(BoardCommand),
     /// Write a consistent copy of the store (database, uploads, editions)
     /// into DIR, a new or empty folder; safe while the server runs. A
     /// MANIFEST with every file's size and SHA-256 is written last.
@@ -113,6 +115,18 @@ pub enum Command {
         /// isr: the indirectly standardised rate instead of the ratio.
         #[arg(long)]
         rate: bool,
+    },
+}
+
+#[derive(Debug, Subcommand, PartialEq)]
+pub enum BoardCommand {
+    /// Check a board file and list its priorities. Exit status 0 when it is
+    /// valid, 1 with one line naming the file, line and problem when not.
+    Check {
+        file: PathBuf,
+        /// Print {"priorities":[{"slug","title","indicators","actions"}]}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -245,15 +259,14 @@ mod tests {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
         for sub in [
-            "serve", "validate", "ingest", "fetch", "editions", "publish", "stats",
+            "serve", "validate", "ingest", "fetch", "editions", "publish", "stats", "board",
         ] {
             assert!(help.contains(sub), "--help lacks {sub}: {help}");
         }
         for var in [
             "LEPTOS_SITE_ADDR",
             "HWB_DATA_DIR",
-            "HWB_AREA_CODE",
-            "HWB_REGION_CODE",
+            "HWB_BOARD_FILE",
             "HWB_NATIONAL_CODE",
             "HWB_FINGERTIPS_URL",
         ] {

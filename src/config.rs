@@ -13,6 +13,7 @@ pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 pub const DEFAULT_DATA_DIR: &str = "hwb-data";
 pub const DEFAULT_AREA_CODE: &str = "E06000006";
+pub const DEFAULT_BOARD_FILE: &str = "data/boards/halton.toml";
 pub const DEFAULT_NATIONAL_CODE: &str = "E92000001";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
 pub const DEFAULT_FINGERTIPS_URL: &str = "https://fingertips.phe.org.uk/api";
@@ -35,7 +36,9 @@ pub struct Config {
     pub home: Area,
     pub region: Area,
     pub nation: Area,
-    pub board_name: String,
+    /// The Board's plan (`HWB_BOARD_FILE`): its name, area, priorities.
+    pub board: std::sync::Arc<crate::board::Board>,
+    pub board_file: PathBuf,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     /// The Fingertips API that `fetch` reads (a mirror or a test server can
@@ -94,29 +97,28 @@ impl Config {
             )
         })?;
 
+        let board_file = PathBuf::from(var("HWB_BOARD_FILE", DEFAULT_BOARD_FILE));
+        let board = crate::board::load(&board_file, &crate::catalogue::Catalogue::bundled())
+            .map_err(|e| {
+                let problem = match e.line {
+                    Some(line) => format!("line {line}: {}", e.problem),
+                    None => e.problem,
+                };
+                invalid("HWB_BOARD_FILE", &e.file, problem)
+            })?;
+        // The board file names the area; its region is the first comparator.
         let home = area(
             &gazetteer,
-            "HWB_AREA_CODE",
-            &var("HWB_AREA_CODE", DEFAULT_AREA_CODE),
+            "HWB_BOARD_FILE",
+            &board.area,
             AreaKind::UpperTier,
         )?;
-        let home_region = home.parent.clone().unwrap_or_default();
         let region = area(
             &gazetteer,
-            "HWB_REGION_CODE",
-            &var("HWB_REGION_CODE", &home_region),
+            "HWB_BOARD_FILE",
+            home.parent.as_deref().unwrap_or_default(),
             AreaKind::Region,
         )?;
-        if region.code != home_region {
-            return Err(invalid(
-                "HWB_REGION_CODE",
-                &region.code,
-                format!(
-                    "is {}, but {} ({}) is in region {}: leave HWB_REGION_CODE unset or set it to {}",
-                    region.name, home.name, home.code, home_region, home_region
-                ),
-            ));
-        }
         let nation = area(
             &gazetteer,
             "HWB_NATIONAL_CODE",
@@ -124,7 +126,6 @@ impl Config {
             AreaKind::Country,
         )?;
 
-        let default_board = format!("{} Health and Wellbeing Board", home.name);
         let max_body = var("HWB_MAX_BODY_BYTES", &DEFAULT_MAX_BODY_BYTES.to_string());
         let max_body_bytes = max_body
             .parse::<usize>()
@@ -230,7 +231,8 @@ impl Config {
             home,
             region,
             nation,
-            board_name: var("HWB_BOARD_NAME", &default_board),
+            board: std::sync::Arc::new(board),
+            board_file,
             max_body_bytes,
             log_format,
         })
@@ -309,25 +311,24 @@ mod tests {
         );
         assert_eq!(c.region.name, "North West");
         assert_eq!(c.nation.name, "England");
-        assert_eq!(c.board_name, "Halton Health and Wellbeing Board");
+        assert_eq!(c.board.name, "Halton Health and Wellbeing Board");
+        assert_eq!(c.board.priorities.len(), 6);
         assert_eq!(c.max_body_bytes, 100 * 1024 * 1024);
     }
 
     #[test]
     fn another_council_takes_its_own_region_by_default() {
-        let c = config(&[("HWB_AREA_CODE", "E08000035")]).unwrap();
-        assert_eq!(c.home.name, "Leeds");
+        let c = config(&[("HWB_BOARD_FILE", "data/boards/york-illustrative.toml")]).unwrap();
+        assert_eq!(c.home.name, "York");
         assert_eq!(c.region.name, "Yorkshire and The Humber");
-        assert_eq!(c.board_name, "Leeds Health and Wellbeing Board");
+        assert!(c.board.illustrative);
     }
 
     #[test]
     fn each_bad_value_names_its_variable() {
         let cases = [
             ("LEPTOS_SITE_ADDR", "localhost:port"),
-            ("HWB_AREA_CODE", "E99999999"),
-            ("HWB_AREA_CODE", "E12000002"),
-            ("HWB_REGION_CODE", "E12000003"),
+            ("HWB_BOARD_FILE", "data/boards/no-such-board.toml"),
             ("HWB_NATIONAL_CODE", "E06000006"),
             ("HWB_MAX_BODY_BYTES", "lots"),
             ("HWB_LOG_FORMAT", "xml"),
@@ -343,6 +344,31 @@ mod tests {
             let text = err.to_string();
             assert!(text.contains(var) && text.contains(value), "{text}");
         }
+    }
+
+    #[test]
+    fn a_broken_board_file_is_one_line_naming_file_line_and_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.toml");
+        let text = std::fs::read_to_string(DEFAULT_BOARD_FILE)
+            .unwrap()
+            .replacen("slug = \"cancer\"", "slug = \"mental-health\"", 1);
+        std::fs::write(&path, &text).unwrap();
+        let err = config(&[("HWB_BOARD_FILE", path.to_str().unwrap())]).unwrap_err();
+        let line = text
+            .lines()
+            .position(|l| l.contains("title = \"Cancer\""))
+            .unwrap();
+        let text = err.to_string();
+        assert_eq!(err.var, "HWB_BOARD_FILE");
+        assert!(
+            text.contains("broken.toml") && text.contains("used twice"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("line {}:", line - 1)) && !text.contains('\n'),
+            "{text}"
+        );
     }
 
     #[test]

@@ -155,6 +155,8 @@ pub struct Dataset {
     pub area_names: BTreeMap<String, String>,
     /// Each area's parent code as the data gave it.
     parents: BTreeMap<String, String>,
+    /// The plan's progress reports and key messages of this edition.
+    pub plan: crate::board::EditionPlan,
 }
 
 impl Dataset {
@@ -229,6 +231,7 @@ impl Dataset {
             by_id: FxHashMap::default(),
             area_names: BTreeMap::new(),
             parents: BTreeMap::new(),
+            plan: Default::default(),
         }
     }
 
@@ -279,6 +282,7 @@ impl Dataset {
             by_id,
             area_names,
             parents,
+            plan: Default::default(),
         })
     }
 }

@@ -5,109 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The Board's six priorities (the Joint Health and Wellbeing Strategy).
-///
-/// The order is the order the Board's papers use, and the order of the
-/// navigation. Serialised as its slug.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Priority {
-    ChildrenAndYoungPeople,
-    GenerallyWell,
-    LongTermConditions,
-    MentalHealth,
-    Cancer,
-    OlderPeople,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 6] = [
-        Priority::ChildrenAndYoungPeople,
-        Priority::GenerallyWell,
-        Priority::LongTermConditions,
-        Priority::MentalHealth,
-        Priority::Cancer,
-        Priority::OlderPeople,
-    ];
-
-    /// The stable URL segment: `/priority/{slug}`. Board papers link to
-    /// these, so they must never change.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Priority::ChildrenAndYoungPeople => "children-and-young-people",
-            Priority::GenerallyWell => "generally-well",
-            Priority::LongTermConditions => "long-term-conditions",
-            Priority::MentalHealth => "mental-health",
-            Priority::Cancer => "cancer",
-            Priority::OlderPeople => "older-people",
-        }
-    }
-
-    pub fn from_slug(slug: &str) -> Option<Priority> {
-        Priority::ALL.into_iter().find(|p| p.slug() == slug)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Priority::ChildrenAndYoungPeople => "Children and Young People",
-            Priority::GenerallyWell => "Generally Well",
-            Priority::LongTermConditions => "Long-term Conditions",
-            Priority::MentalHealth => "Mental Health",
-            Priority::Cancer => "Cancer",
-            Priority::OlderPeople => "Older People",
-        }
-    }
-
-    /// The outcome the Board has set for the priority, in plain English.
-    pub fn aim(self) -> &'static str {
-        match self {
-            Priority::ChildrenAndYoungPeople => {
-                "Improved early child development: a healthy start, school readiness and safe childhoods."
-            }
-            Priority::GenerallyWell => {
-                "More people physically active, eating healthily and less harmed by alcohol."
-            }
-            Priority::LongTermConditions => {
-                "Less heart disease and stroke: fewer smokers, earlier detection and better care."
-            }
-            Priority::MentalHealth => {
-                "Prevention, early detection and treatment of mental ill health, and fewer suicides."
-            }
-            Priority::Cancer => {
-                "Fewer premature deaths from cancer through screening and earlier diagnosis."
-            }
-            Priority::OlderPeople => {
-                "A better quality of life for older people: fewer falls, longer healthy lives."
-            }
-        }
-    }
-}
-
-/// The life-course stages the Board's plan groups indicators by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LifeCourse {
-    StartingWell,
-    LivingWell,
-    AgeingWell,
-}
-
-impl LifeCourse {
-    pub const ALL: [LifeCourse; 3] = [
-        LifeCourse::StartingWell,
-        LifeCourse::LivingWell,
-        LifeCourse::AgeingWell,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            LifeCourse::StartingWell => "Starting Well",
-            LifeCourse::LivingWell => "Living Well",
-            LifeCourse::AgeingWell => "Ageing Well",
-        }
-    }
-}
-
 /// How an indicator's values are calculated; decides the confidence
 /// interval method and which checks apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -224,18 +121,6 @@ pub struct PrioritySummary {
     pub href: String,
 }
 
-impl From<Priority> for PrioritySummary {
-    fn from(p: Priority) -> Self {
-        PrioritySummary {
-            slug: p.slug().to_owned(),
-            title: p.title().to_owned(),
-            aim: p.aim().to_owned(),
-            lines: Vec::new(),
-            href: format!("/priority/{}", p.slug()),
-        }
-    }
-}
-
 /// Case-insensitive match of every word of `query` against a card's text.
 /// Shared so the server (no JavaScript) and the island (typing) agree.
 pub fn matches_query(summary: &PrioritySummary, query: &str) -> bool {
@@ -250,29 +135,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slugs_round_trip_and_are_the_published_routes() {
-        let slugs: Vec<_> = Priority::ALL.iter().map(|p| p.slug()).collect();
-        assert_eq!(
-            slugs,
-            [
-                "children-and-young-people",
-                "generally-well",
-                "long-term-conditions",
-                "mental-health",
-                "cancer",
-                "older-people"
-            ]
-        );
-        for p in Priority::ALL {
-            assert_eq!(Priority::from_slug(p.slug()), Some(p));
-        }
-        assert_eq!(Priority::from_slug("Cancer"), None);
-        assert_eq!(Priority::from_slug(""), None);
-    }
-
-    #[test]
     fn query_matches_every_word_ignoring_case() {
-        let card = PrioritySummary::from(Priority::MentalHealth);
+        let card = PrioritySummary {
+            slug: "mental-health".into(),
+            title: "Mental Health".into(),
+            aim: "Prevention, early detection and treatment, and fewer suicides.".into(),
+            lines: Vec::new(),
+            href: "/priority/mental-health".into(),
+        };
         assert!(matches_query(&card, ""));
         assert!(matches_query(&card, "mental"));
         assert!(matches_query(&card, "SUICIDES  mental"));

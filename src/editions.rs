@@ -188,6 +188,7 @@ impl Editions {
         let catalogue = self.catalogue.clone();
         let id = edition.id;
         let started = std::time::Instant::now();
+        let plan = store.edition_plan(id).await.map_err(|e| e.to_string())?;
         let dataset = tokio::task::spawn_blocking(move || {
             let frame = store.edition_frame(&edition).map_err(|e| e.to_string())?;
             // The catalogue and the edition's own other indicators.
@@ -195,7 +196,10 @@ impl Editions {
                 .edition_indicators(&edition)
                 .and_then(|m| Ok(crate::metadata::from_frame(&m)?))
                 .map_err(|e| e.to_string())?;
-            Dataset::build(edition, &frame, &catalogue.with(others)).map_err(|e| e.to_string())
+            let mut dataset = Dataset::build(edition, &frame, &catalogue.with(others))
+                .map_err(|e| e.to_string())?;
+            dataset.plan = plan;
+            Ok::<_, String>(dataset)
         })
         .await
         .map_err(|e| e.to_string())??;

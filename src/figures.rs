@@ -22,6 +22,9 @@ pub struct Selection<'a> {
     pub area: String,
     pub region: String,
     pub nation: String,
+    /// The Board's local target, for the first breakdown (its plan's
+    /// measure), if it sets one.
+    pub target: Option<crate::board::Target>,
 }
 
 /// Resolves the indicator, breakdown and area of a request; the region is
@@ -67,6 +70,11 @@ pub fn select<'a>(
         area,
         region,
         nation: site.nation.code.clone(),
+        target: site
+            .board
+            .target_for(id)
+            .filter(|_| breakdown == 0)
+            .cloned(),
     })
 }
 
@@ -108,7 +116,17 @@ pub fn trend_chart(sel: &Selection, d: &Dataset) -> String {
     .collect();
     let periods: Vec<String> = ind.periods.iter().map(|p| p.label.clone()).collect();
     let unit = ind.meta.as_ref().map_or("", |m| m.unit.as_str());
-    charts::trend(&format!("{}: trend", ind.title()), &periods, &lines, unit)
+    let target = sel.target.as_ref().map(|t| charts::TargetLine {
+        label: format!("Local target ({})", crate::numbers::number(t.value, 1)),
+        value: t.value,
+    });
+    charts::trend_with_target(
+        &format!("{}: trend", ind.title()),
+        &periods,
+        &lines,
+        unit,
+        target.as_ref(),
+    )
 }
 
 /// The bars of the compare-areas chart: the region's upper-tier areas with

@@ -21,6 +21,8 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod areas;
 #[cfg(feature = "ssr")]
+pub mod board;
+#[cfg(feature = "ssr")]
 pub mod catalogue;
 #[cfg(feature = "ssr")]
 pub mod charts;
@@ -52,6 +54,8 @@ pub mod metadata;
 pub mod numbers;
 #[cfg(feature = "ssr")]
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod plan;
 #[cfg(feature = "ssr")]
 pub mod preview;
 #[cfg(feature = "ssr")]

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
         Command::Publish { edition } => with_config(|c| commands::publish(c, &edition)),
         Command::Rebuild { edition } => with_config(|c| commands::rebuild(c, edition)),
         Command::User(cmd) => with_config(|c| commands::user(c, &cmd)),
+        Command::Board(hwb_outcomes::cli::BoardCommand::Check { file, json }) => {
+            commands::board_check(&file, json)
+        }
         Command::Backup { dir } => with_config(|c| commands::backup(c, &dir)),
         Command::Restore { dir } => with_config(|c| commands::restore(c, &dir)),
         Command::Stats {

@@ -2,12 +2,14 @@
 //! figures and the web layer all read, so none of them imports another for it.
 
 use crate::areas::Area;
+use crate::board::Board;
 use std::sync::Arc;
 
 /// What every page needs to know about the place being reported on.
 #[derive(Debug, Clone)]
 pub struct Site {
-    pub board_name: String,
+    /// The Board and its plan, from its board file.
+    pub board: Arc<Board>,
     pub home: Area,
     pub region: Area,
     pub nation: Area,

@@ -827,3 +827,265 @@ async fn a_stale_draft_is_refused_and_rebuilt_keeping_both_sets_of_rows() {
         "{page}"
     );
 }
+
+/// A page's text as a reader sees it: tags dropped, entities decoded,
+/// spaces collapsed.
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = html_escape::decode_html_entities(&out).into_owned();
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn progress_and_key_messages_appear_only_in_editions_made_after_them() {
+    let site = site().await;
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let message = "Screening uptake rose this year.\r\n\r\n- Bowel screening up\r\n- Breast screening flat <b>";
+    let form = format!(
+        "message={}&status-ca-1=on-track&note-ca-1=Two+centres+open&as_of-ca-1=2026-11-30&status-ca-2=",
+        form_urlencoded::byte_serialize(message.as_bytes()).collect::<String>()
+    );
+    // Only an analyst may write, and only on this site.
+    let (status, headers, _) =
+        send(&site.router, post("/editions/2/plan/cancer", &form, None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert!(
+        site.store
+            .edition_plan(2)
+            .await
+            .unwrap()
+            .messages
+            .is_empty()
+    );
+
+    let (status, headers, _) = send(
+        &site.router,
+        post("/editions/2/plan/cancer", &form, Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/editions/2/plan?saved=cancer#cancer"
+    );
+    let (_, _, page) = send(&site.router, get("/editions/2/plan", Some(&cookie))).await;
+    assert!(
+        page.contains(r#"value="Two centres open""#),
+        "the form shows what was saved"
+    );
+
+    // Edition 1 is published; the draft's reports are not public yet.
+    let (_, _, before) = send(&site.router, get("/priority/cancer", None)).await;
+    assert!(!visible(&before).contains("Screening uptake rose"));
+    assert!(!visible(&before).contains("Two centres open"));
+
+    send(&site.router, post("/editions/2/publish", "", Some(&cookie))).await;
+    assert_eq!(published(&site), 2);
+    let (_, _, now) = send(&site.router, get("/priority/cancer", None)).await;
+    let text = visible(&now);
+    assert!(
+        text.contains("Key messages Screening uptake rose this year."),
+        "{text}"
+    );
+    assert!(text.contains("Bowel screening up"));
+    assert!(
+        now.contains("Breast screening flat &lt;b&gt;"),
+        "escaped on output"
+    );
+    assert!(
+        text.contains(
+            "On track Two centres open As of 2026-11-30 Changed since the previous edition"
+        ),
+        "{text}"
+    );
+    let (_, _, home) = send(&site.router, get("/", None)).await;
+    assert!(visible(&home).contains("Screening uptake rose this year."));
+    // A board paper's link to the earlier edition shows what it reported.
+    let (_, _, earlier) = send(&site.router, get("/priority/cancer?edition=1", None)).await;
+    assert!(!visible(&earlier).contains("Screening uptake rose"));
+    assert!(!visible(&earlier).contains("Two centres open"));
+    let (_, _, json) = send(&site.router, get("/api/v1/board", None)).await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cancer = &json["priorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "cancer")
+        .unwrap();
+    assert_eq!(cancer["actions"][0]["progress"]["status"], "on-track");
+    assert_eq!(cancer["actions"][0]["changed_since_previous"], true);
+    assert!(
+        cancer["key_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Screening uptake rose")
+    );
+    let (_, _, csv) = send(&site.router, get("/api/v1/board/actions.csv", None)).await;
+    assert!(csv.contains("cancer,ca-1,Early diagnosis,"), "{csv}");
+    assert!(
+        csv.contains(",on-track,Two centres open,2026-11-30,true"),
+        "{csv}"
+    );
+
+    // Published, it is fixed.
+    let (status, _, body) = send(
+        &site.router,
+        post("/editions/2/plan/cancer", "message=changed", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("published"), "{body}");
+    assert!(site.store.edition_plan(2).await.unwrap().messages["cancer"].starts_with("Screening"));
+
+    // The next edition starts from the progress reported, not the messages.
+    let uploads = site.store.uploads().await.unwrap();
+    let (catalogue, gazetteer) = (
+        Catalogue::bundled(),
+        hwb_outcomes::areas::Gazetteer::bundled(),
+    );
+    let next = site
+        .store
+        .create_edition(
+            "Board, March 2027",
+            &[uploads[0].id],
+            false,
+            "test",
+            |df, meta| {
+                hwb_outcomes::analysis::analyse_edition(
+                    df,
+                    meta,
+                    &catalogue,
+                    &gazetteer,
+                    "E92000001",
+                )
+            },
+        )
+        .await
+        .unwrap();
+    let plan = site.store.edition_plan(next.id).await.unwrap();
+    assert_eq!(plan.progress["ca-1"].note, "Two centres open");
+    assert!(plan.messages.is_empty());
+
+    // A bad value names the field and what is valid; nothing is recorded.
+    let (status, _, body) = send(
+        &site.router,
+        post(
+            &format!("/editions/{}/plan/cancer", next.id),
+            "status-ca-1=finished",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("ca-1") && body.contains("finished") && body.contains("on-track"),
+        "{body}"
+    );
+    let (status, _, _) = send(
+        &site.router,
+        post(
+            &format!("/editions/{}/plan/no-such-priority", next.id),
+            "message=x",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(site.store.edition_plan(next.id).await.unwrap(), plan);
+
+    let (_, _, audit) = send(&site.router, get("/audit.csv", Some(&cookie))).await;
+    for action in ["record progress", "record key message"] {
+        assert!(audit.contains(&format!(",{action},")), "audit has {action}");
+    }
+}
+
+#[tokio::test]
+async fn analysts_add_a_partnership_assessment_beside_the_baseline() {
+    let site = site().await;
+    let (_, _, page) = send(&site.router, get("/partnership", None)).await;
+    let text = visible(&page);
+    assert!(
+        text.contains("Design & Delivery Digital Emerging"),
+        "{text}"
+    );
+    assert!(text.contains("October 2021 baseline"));
+    assert!(text.contains("Established by April 2022"), "the trajectory");
+    assert!(page.contains("<svg"), "the chart");
+
+    let form = "date=2027-04-01&label=April+2027+review&level-digital=Evolving&note-digital=Shared+care+record+live&level-governance=Thriving";
+    let (status, headers, _) = send(&site.router, post("/partnership", form, None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert!(site.store.assessments().await.unwrap().is_empty());
+
+    let cookie = sign_in(&site, "analyst@example.org").await;
+    let (status, _, body) = send(
+        &site.router,
+        post(
+            "/partnership",
+            "date=2027-04-01&label=X&level-digital=Brilliant",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("Brilliant") && body.contains("Emerging"),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        &site.router,
+        post(
+            "/partnership",
+            "date=1+April&label=X&level-digital=Evolving",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("YYYY-MM-DD"), "{body}");
+
+    let (status, headers, _) = send(&site.router, post("/partnership", form, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/partnership?added=1");
+    let (_, _, page) = send(&site.router, get("/partnership", None)).await;
+    let text = visible(&page);
+    assert!(text.contains("April 2027 review"), "{text}");
+    assert!(
+        text.contains("Digital Emerging Evolving Shared care record live"),
+        "{text}"
+    );
+    let (_, _, csv) = send(&site.router, get("/api/v1/partnership.csv", None)).await;
+    assert!(
+        csv.contains(
+            "2021-10-01,October 2021 baseline,Design & Delivery,digital,Digital,Emerging,"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("2027-04-01,April 2027 review,Design & Delivery,digital,Digital,Evolving,Shared care record live"), "{csv}");
+    let (_, _, audit) = send(&site.router, get("/audit.csv", Some(&cookie))).await;
+    assert!(audit.contains(",add assessment,"));
+}

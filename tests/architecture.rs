@@ -247,6 +247,7 @@ fn the_core_never_imports_the_web_layer() {
         "frame",
         "catalogue",
         "areas",
+        "board",
     ];
     let web = [
         "web",

@@ -328,14 +328,200 @@ async fn hashed_assets_are_cached_for_a_year_but_errors_are_not() {
 }
 
 #[tokio::test]
-async fn another_council_is_a_matter_of_configuration() {
-    let f = fixture("leeds", &[("HWB_AREA_CODE", "E08000035")]);
+async fn another_council_is_a_matter_of_its_board_file() {
+    let york = [("HWB_BOARD_FILE", "data/boards/york-illustrative.toml")];
+    let f = fixture("york", &york);
+    let board = board("data/boards/york-illustrative.toml");
     let (_, _, body) = get(&f.router, "/", &[]).await;
     let html = text(&body);
-    assert!(html.contains("Health and wellbeing outcomes for Leeds"));
-    assert!(html.contains("Leeds Health and Wellbeing Board"));
+    assert!(html.contains("Health and wellbeing outcomes for York"));
+    assert!(html.contains(&board.name));
     assert!(html.contains("Yorkshire and The Humber region"));
-    assert!(!html.contains("Halton"), "nothing may assume Halton");
+    assert_eq!(
+        html.matches(r#"<li class="card">"#).count(),
+        board.priorities.len()
+    );
+    for p in &board.priorities {
+        assert!(
+            html.contains(&format!(r#"href="/priority/{}""#, p.slug)),
+            "{}",
+            p.slug
+        );
+        let (status, _, page) = get(&f.router, &format!("/priority/{}", p.slug), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{}", p.slug);
+        let page = visible(&text(&page));
+        for m in &p.measures {
+            assert!(page.contains(&m.text), "{}: {}", p.slug, m.text);
+        }
+        for a in &p.actions {
+            assert!(page.contains(&a.what), "{}: {}", p.slug, a.what);
+        }
+    }
+    for stage in &board.stages {
+        assert!(
+            html.contains(&format!("id=\"stage-{}\"", stage.slug)),
+            "{}",
+            stage.slug
+        );
+    }
+    // Halton's plan is not in the code: none of its priorities is served.
+    let (status, _, _) = get(&f.router, "/priority/children-and-young-people", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in [
+        "/",
+        "/overview",
+        "/plan",
+        "/partnership",
+        "/priority/healthy-lives",
+    ] {
+        let (status, _, body) = get(&f.router, path, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            !text(&body).contains("Halton"),
+            "nothing may assume Halton: {path}"
+        );
+    }
+    // Its targets are judged on the edition's numbers.
+    let (_, _, csv) = get(&f.router, "/api/v1/board/targets.csv", &[]).await;
+    let csv = text(&csv);
+    let targets: usize = board
+        .priorities
+        .iter()
+        .flat_map(|p| &p.measures)
+        .map(|m| m.targets.len())
+        .sum();
+    assert_eq!(csv.lines().count(), targets + 1, "{csv}");
+    let (_, smokers) = demo_value(&york, "92443", "E06000014", "Persons");
+    let status = if smokers <= 5.0 {
+        "Target met"
+    } else {
+        "Target not met"
+    };
+    assert!(
+        csv.contains(&format!(
+            "healthy-lives,Fewer adults smoking.,92443,5,at-most,2030,{smokers},"
+        )),
+        "{csv}"
+    );
+    assert!(csv.contains(&format!(",{status},")), "{csv}");
+    let (_, _, page) = get(&f.router, "/priority/healthy-lives", &[]).await;
+    let page = visible(&text(&page));
+    assert!(
+        page.contains(&format!("Local target: at most 5.0% by 2030. {status}")),
+        "{page}"
+    );
+    let (_, _, page) = get(&f.router, "/indicator/92443", &[]).await;
+    let page = text(&page);
+    assert!(
+        visible(&page).contains(&format!("{status} Local target: at most 5.0% by 2030")),
+        "{}",
+        visible(&page)
+    );
+    assert!(page.contains("The dotted line marks the target."));
+}
+
+/// A board file as the server reads it.
+fn board(path: &str) -> hwb_outcomes::board::Board {
+    hwb_outcomes::board::load(std::path::Path::new(path), &Catalogue::bundled()).unwrap()
+}
+
+/// A page's text as a reader sees it: tags dropped, entities decoded,
+/// spaces collapsed.
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = html_escape::decode_html_entities(&out).into_owned();
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn halton_pages_show_every_measure_and_action_of_its_board_file() {
+    let f = fixture("halton-plan", &[]);
+    let board = board("data/boards/halton.toml");
+    let (mut measures, mut actions) = (0, 0);
+    for p in &board.priorities {
+        let (status, _, page) = get(&f.router, &format!("/priority/{}", p.slug), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{}", p.slug);
+        let page = visible(&text(&page));
+        assert!(page.contains(&format!("Aim: {}", p.aim)), "{}", p.slug);
+        for m in &p.measures {
+            assert!(page.contains(&m.text), "{}: {}", p.slug, m.text);
+            measures += 1;
+        }
+        for a in &p.actions {
+            let row = [&a.what, &a.how, &a.who, &a.when]
+                .iter()
+                .filter(|t| !t.is_empty())
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>();
+            for cell in row {
+                assert!(page.contains(cell), "{}: {} lacks {cell}", p.slug, a.id);
+            }
+            actions += 1;
+        }
+        // Every indicator a measure names is in the indicators table.
+        for id in p.indicators() {
+            if let Some(c) = Catalogue::bundled().get(id) {
+                assert!(page.contains(&c.title), "{}: {id}", p.slug);
+            }
+        }
+    }
+    assert_eq!(
+        (measures, actions),
+        (39, 45),
+        "the plan's measures and action rows"
+    );
+    // The one local target (the 100% vaccination goal) is judged.
+    let (_, _, page) = get(&f.router, "/priority/children-and-young-people", &[]).await;
+    let page = visible(&text(&page));
+    assert!(
+        page.contains("Local target: at least 100.0%. Target not met"),
+        "{page}"
+    );
+    let (_, _, page) = get(&f.router, "/plan", &[]).await;
+    let page = visible(&text(&page));
+    assert!(
+        page.contains("6 priorities, 1 local target (0 met for Halton), 45 actions."),
+        "{page}"
+    );
+    let (_, _, page) = get(&f.router, "/partnership", &[]).await;
+    let page = visible(&text(&page));
+    assert!(
+        page.contains("4 domains, 12 descriptors, each rated on 4 levels"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Design & Delivery Digital Emerging"),
+        "{page}"
+    );
+    assert!(page.contains("Governance Governance Established"), "{page}");
+    assert!(
+        page.contains("2 emerging, 8 evolving, 2 established, 0 thriving"),
+        "{page}"
+    );
+    let (_, _, json) = get(&f.router, "/api/v1/board", &[]).await;
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let counts: Vec<usize> = json["priorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["actions"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(counts, [3, 13, 7, 12, 6, 4]);
+    let (_, _, json) = get(&f.router, "/api/v1/partnership", &[]).await;
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["assessments"][0]["levels"]["digital"], "Emerging");
 }
 
 /// The demo edition's value for an indicator and area, straight from the

@@ -73,6 +73,59 @@ test("sign in, upload an extract, preview, publish, see it, roll back", async ({
   expect((await (await page.request.get("/healthz")).json()).edition.id).toBe(before.edition.id);
 });
 
+test("progress and a key message recorded on a draft appear once it is published, not before", async ({ page }) => {
+  await signIn(page);
+  const before = await (await page.request.get("/healthz")).json();
+  await page.goto("/upload");
+  await page.getByLabel("Files").setInputFiles(FIXTURE);
+  await page.getByRole("button", { name: "Upload and check" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Files checked: no errors");
+  await page.getByLabel("Edition name").fill("Board, 10 June 2027");
+  await page.getByRole("button", { name: "Save draft and review publication" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Publish this edition?");
+  const draft = page.url().match(/\/editions\/(\d+)\/publish/)![1];
+
+  await page.goto(`/editions/${draft}/plan`);
+  await expectNoAxeViolations(page);
+  await page.locator("#message-cancer").fill("Screening uptake is rising.\n\n- Bowel screening up");
+  await page.locator("#status-ca-3").selectOption("on-track");
+  await page.locator("#note-ca-3").fill("FIT kits sent to every practice");
+  await page.getByRole("button", { name: "Save Cancer" }).click();
+  await expect(page.locator("#cancer").getByRole("status")).toHaveText("Saved.");
+  await expect(page.locator("#note-ca-3")).toHaveValue("FIT kits sent to every practice");
+
+  // Not public while a draft.
+  await page.goto("/priority/cancer");
+  await expect(page.locator("main")).not.toContainText("Screening uptake is rising.");
+
+  await page.goto(`/editions/${draft}/publish`);
+  await page.getByRole("button", { name: "Yes, publish" }).click();
+  await expect(page.getByRole("status")).toContainText("is now published");
+  await page.goto("/priority/cancer");
+  await expect(page.locator(".key-messages")).toContainText("Screening uptake is rising.");
+  await expect(page.locator(".key-messages li")).toHaveText("Bowel screening up");
+  const row = page.locator("table.action-plan tr", { hasText: "Faecal Immunochemical Test" });
+  await expect(row).toContainText("On track");
+  await expect(row).toContainText("FIT kits sent to every practice");
+  await expect(row).toContainText("Changed since the previous edition");
+  await expectNoAxeViolations(page);
+  // The edition published before shows what it reported: nothing yet.
+  await page.goto(`/priority/cancer?edition=${before.edition.id}`);
+  await expect(page.locator("main")).not.toContainText("Screening uptake is rising.");
+  await expect(page.locator("main")).not.toContainText("FIT kits sent");
+
+  // A new self-assessment beside the baseline.
+  await page.goto("/partnership/new");
+  await expectNoAxeViolations(page);
+  await page.getByLabel("Date of the assessment").fill("2027-06-01");
+  await page.getByLabel("Name").fill("June 2027 review");
+  await page.getByLabel("Digital", { exact: true }).selectOption("Evolving");
+  await page.getByRole("button", { name: "Record the assessment" }).click();
+  await expect(page.getByRole("status")).toContainText("The assessment was recorded.");
+  await expect(page.getByRole("row", { name: /Digital/ })).toContainText("Evolving");
+  await expectNoAxeViolations(page);
+});
+
 test("a broken file shows its errors by row and column, and the dashboard is unchanged", async ({ page }) => {
   await signIn(page);
   const before = await (await page.request.get("/healthz")).json();

@@ -39,7 +39,7 @@ test("hydration: the priority finder filters as you type once the WASM has loade
   // never passes: nothing is submitted, so only the WASM can filter.
   await expect(async () => {
     await box.fill("");
-    await box.pressSequentially("screening");
+    await box.pressSequentially("premature");
     await expect(page.locator(".cards .card")).toHaveCount(1, { timeout: 500 });
   }).toPass({ timeout: 15_000 });
   await expect(page.locator(".cards .card")).toContainText("Cancer");

@@ -12,13 +12,25 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The plan: every catalogue indicator with a Fingertips ID (unless
-/// `--only`), plus `--indicator` and `--profile`.
+/// The plan: every catalogue indicator with a Fingertips ID and every
+/// other one the board file names (unless `--only`), plus `--indicator` and
+/// `--profile`.
 pub fn plan(config: &Config, args: &FetchArgs) -> Plan {
     let mut plan = if args.only {
         Plan::new(&config.fingertips_url, Vec::new())
     } else {
-        Plan::for_catalogue(&config.fingertips_url, &Catalogue::bundled())
+        let mut plan = Plan::for_catalogue(&config.fingertips_url, &Catalogue::bundled());
+        // And the Fingertips indicators the board file names beyond them.
+        let board = config
+            .board
+            .headline_indicators()
+            .chain(config.board.priorities.iter().flat_map(|p| p.indicators()));
+        for id in board {
+            if is_fingertips_id(id) && !plan.indicators.iter().any(|i| i == id) {
+                plan.indicators.push(id.to_owned());
+            }
+        }
+        plan
     };
     plan.indicators.extend(args.indicators.iter().cloned());
     plan.profiles = args.profiles.clone();

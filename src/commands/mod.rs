@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::ingest::{self, Context, Extract, Limits};
 use crate::store::{Staged, Store, StoreError};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Who made a change from the command line, for the audit trail.
@@ -157,6 +157,67 @@ pub fn validate(files: &[PathBuf], json: bool, read: &ReadArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `hwb-outcomes board check FILE [--json]`.
+pub fn board_check(file: &Path, json: bool) -> ExitCode {
+    let board = match crate::board::load(file, &Catalogue::bundled()) {
+        Ok(board) => board,
+        Err(e) => {
+            eprintln!("hwb-outcomes: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let priorities: Vec<serde_json::Value> = board
+        .priorities
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "slug": p.slug,
+                "title": p.title,
+                "indicators": p.indicators().collect::<Vec<_>>(),
+                "actions": p.actions.len(),
+            })
+        })
+        .collect();
+    if json {
+        let out = serde_json::json!({
+            "name": board.name,
+            "area": board.area,
+            "illustrative": board.illustrative,
+            "priorities": priorities,
+        });
+        println!("{out}");
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{}: {} ({}){}",
+        file.display(),
+        board.name,
+        board.area,
+        if board.illustrative {
+            ", illustrative"
+        } else {
+            ""
+        }
+    );
+    for p in &board.priorities {
+        println!(
+            "  {:<28} {} measures, {} indicators, {} actions",
+            p.slug,
+            p.measures.len(),
+            p.indicators().count(),
+            p.actions.len()
+        );
+    }
+    if let Some(pa) = &board.partnership {
+        println!(
+            "  partnership: {} descriptors, {} assessments",
+            board.descriptor_ids().len(),
+            pa.assessments.len()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn runtime() -> tokio::runtime::Runtime {

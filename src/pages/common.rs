@@ -215,3 +215,61 @@ pub fn dataset(view: &View) -> Option<Arc<Dataset>> {
         .then(|| view.dataset.clone())
         .flatten()
 }
+
+/// A status of the plan as a tag that says it in words.
+pub fn status_class(status: crate::board::Status) -> &'static str {
+    use crate::board::Status;
+    match status {
+        Status::OnTrack | Status::Done => "tag tag--better",
+        Status::AtRisk => "tag tag--similar",
+        Status::OffTrack => "tag tag--worse",
+        Status::NotStarted => "tag tag--none",
+    }
+}
+
+pub fn target_class(status: crate::board::TargetStatus) -> &'static str {
+    use crate::board::TargetStatus;
+    match status {
+        TargetStatus::Met => "tag tag--better",
+        TargetStatus::NotMet => "tag tag--worse",
+        TargetStatus::NoData => "tag tag--none",
+    }
+}
+
+/// A target's value written like the indicator's values ("100.0%").
+pub fn target_value_text(ind: Option<&IndicatorData>, target: &crate::board::Target) -> String {
+    let places = ind.map_or(1, decimals);
+    let n = number(target.value, places);
+    match ind.and_then(|i| i.meta.as_ref()).map(|m| m.unit.as_str()) {
+        Some("%") => format!("{n}%"),
+        _ => n,
+    }
+}
+
+/// A key message: plain text, where a blank line starts a paragraph and a
+/// line starting "- " or "* " is a bullet. Leptos escapes every character.
+#[component]
+pub fn KeyMessage(text: String) -> impl IntoView {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|block| !block.is_empty())
+        .map(|block| {
+            let lines: Vec<&str> = block.lines().map(str::trim).collect();
+            let bullet = |l: &&str| l.starts_with("- ") || l.starts_with("* ");
+            if lines.iter().all(bullet) {
+                let items = lines
+                    .iter()
+                    .map(|l| view! { <li>{l[2..].trim().to_owned()}</li> })
+                    .collect_view();
+                view! { <ul class="list list--bullet">{items}</ul> }.into_any()
+            } else {
+                view! { <p class="body">{lines.join(" ")}</p> }.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// "1 target", "3 targets".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -2,10 +2,12 @@
 //! changed since the previous edition, and the life-course tiles.
 
 use super::common::{
-    EditionSelector, JudgementTag, NoData, dataset, day, href, use_area, use_view, value_text,
+    EditionSelector, JudgementTag, KeyMessage, NoData, dataset, day, href, use_area, use_view,
+    value_text,
 };
+use crate::board::Board;
 use crate::dataset::{Change, Dataset, IndicatorData, change};
-use crate::domain::{LifeCourse, Priority, PrioritySummary};
+use crate::domain::PrioritySummary;
 use crate::islands::PriorityFinder;
 use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
@@ -47,24 +49,27 @@ impl Tally {
 fn card_lines(
     d: &Dataset,
     previous: Option<&Dataset>,
-    priority: Priority,
+    priority: &crate::board::Priority,
     area: &str,
     region: &str,
     nation: &str,
 ) -> Vec<String> {
-    let members = |i: &IndicatorData| i.meta.as_ref().and_then(|m| m.priority()) == Some(priority);
+    let ids: std::collections::HashSet<&str> = priority.indicators().collect();
+    let members = |i: &IndicatorData| ids.contains(i.id.as_str());
     summary_lines(d, previous, &members, area, region, nation)
 }
 
-/// The summary lines of the edition's other indicators, if it has any.
+/// The summary lines of the edition's indicators that the Board's plan
+/// does not name, if it has any.
 fn other_indicators(
     d: &Dataset,
     previous: Option<&Dataset>,
+    board: &Board,
     area: &str,
     region: &str,
     nation: &str,
 ) -> Option<Vec<String>> {
-    let members = |i: &IndicatorData| i.meta.as_ref().is_none_or(|m| m.is_other());
+    let members = |i: &IndicatorData| !board.monitors(&i.id);
     d.indicators
         .iter()
         .any(members)
@@ -132,15 +137,19 @@ pub fn HomePage() -> impl IntoView {
     let area = use_area();
     let area_name = d.area_name(&area);
     let previous = view.previous.as_deref();
-    let cards: Vec<PrioritySummary> = Priority::ALL
-        .into_iter()
-        .map(|p| {
-            let mut card = PrioritySummary::from(p);
-            card.lines = card_lines(&d, previous, p, &area, &site.region.name, &site.nation.name);
-            card.href = href(&card.href, &view, &area, &site);
-            card
+    let cards: Vec<PrioritySummary> = site
+        .board
+        .priorities
+        .iter()
+        .map(|p| PrioritySummary {
+            slug: p.slug.clone(),
+            title: p.title.clone(),
+            aim: p.aim.clone(),
+            lines: card_lines(&d, previous, p, &area, &site.region.name, &site.nation.name),
+            href: href(&format!("/priority/{}", p.slug), &view, &area, &site),
         })
         .collect();
+    let messages = key_messages(&d, &site.board, &view, &area);
     let published = d
         .edition
         .published_at
@@ -155,12 +164,12 @@ pub fn HomePage() -> impl IntoView {
         ),
         None => "This is the first published edition, so there are no changes to count.".to_owned(),
     };
-    let others = other_indicators(&d, previous, &area, &site.region.name, &site.nation.name).map(|lines| {
+    let others = other_indicators(&d, previous, &site.board, &area, &site.region.name, &site.nation.name).map(|lines| {
         let link = href("/other", &view, &area, &site);
         view! {
             <section class="others" aria-labelledby="others">
                 <h2 class="heading-l" id="others">"Other indicators in this edition"</h2>
-                <p class="body">"Indicators in this edition that are not yet placed under one of the Board's priorities."</p>
+                <p class="body">"Indicators in this edition that no outcome measure of the Board's plan names."</p>
                 <ul class="list">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                 <p class="body"><a class="link" href=link>"See the other indicators"</a></p>
             </section>
@@ -173,8 +182,8 @@ pub fn HomePage() -> impl IntoView {
         <h1 class="heading-xl">{format!("Health and wellbeing outcomes for {area_name}")}</h1>
         <p class="lead">
             {format!(
-                "How {area_name} compares with the {} region and {} on the Board's six priorities.",
-                site.region.name, site.nation.name,
+                "How {area_name} compares with the {} region and {} on the Board's {} priorities.",
+                site.region.name, site.nation.name, site.board.priorities.len(),
             )}
         </p>
         <dl class="facts">
@@ -185,65 +194,126 @@ pub fn HomePage() -> impl IntoView {
         <h2 class="heading-l">"Priorities"</h2>
         <p class="body">{changes_note}</p>
         <PriorityFinder cards=cards initial_query=query />
+        {messages}
         {others}
         <LifeCourseTiles dataset=d.clone() area=area.clone() />
     }
     .into_any()
 }
 
-/// Starting Well, Living Well, Ageing Well: a tile per indicator with the
-/// latest value, the direction since the period before, and the comparison
-/// with the region.
+/// The edition's key messages, one per priority that has one.
+fn key_messages(
+    d: &Dataset,
+    board: &Board,
+    view: &crate::editions::View,
+    area: &str,
+) -> Option<AnyView> {
+    let site = use_site();
+    let items: Vec<_> = board
+        .priorities
+        .iter()
+        .filter_map(|p| Some((p, d.plan.messages.get(&p.slug)?.clone())))
+        .collect();
+    (!items.is_empty()).then(|| {
+        let items = items
+            .into_iter()
+            .map(|(p, text)| {
+                let link = href(&format!("/priority/{}", p.slug), view, area, &site);
+                view! {
+                    <div class="key-message">
+                        <h3 class="heading-m"><a class="link" href=link>{p.title.clone()}</a></h3>
+                        <KeyMessage text />
+                    </div>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="key-messages" aria-labelledby="key-messages">
+                <h2 class="heading-l" id="key-messages">"Key messages"</h2>
+                <p class="body">{format!("Written by the public health team for the edition {}.", d.edition.label)}</p>
+                {items}
+            </section>
+        }
+        .into_any()
+    })
+}
+
+/// The board file's headline measures, then its life-course stages
+/// (Starting Well, ...): a tile per indicator (of the priorities at that
+/// stage), with the latest value, the direction since the period before,
+/// and the comparison with the region.
 #[component]
 fn LifeCourseTiles(dataset: std::sync::Arc<Dataset>, area: String) -> impl IntoView {
     let site = use_site();
-    let view = use_view();
-    let d = dataset;
-    LifeCourse::ALL
-        .into_iter()
+    let board = &site.board;
+    let headline = (!board.headline.is_empty()).then(|| {
+        let ids: Vec<&str> = board.headline_indicators().collect();
+        tile_section("headline", "Headline measures", &ids, &dataset, &area)
+    });
+    let stages = board
+        .stages
+        .iter()
         .map(|stage| {
-            let tiles = d
-                .indicators
+            let mut seen = std::collections::HashSet::new();
+            let ids: Vec<&str> = board
+                .priorities
                 .iter()
-                .filter(|i| i.meta.as_ref().is_some_and(|m| m.life_course == stage && !m.is_other()))
-                .filter_map(|ind| {
-                    let series = ind.series(0, &area)?;
-                    let p = series.latest()?;
-                    let direction = match (p.value, series.previous_value(p.period)) {
-                        (Some(v), Some(q)) => {
-                            let before = q.value.unwrap_or(v);
-                            let word = if v > before { "Up" } else if v < before { "Down" } else { "No change" };
-                            format!("{word} from {} in {}", value_text(ind, Some(q)), ind.period_label(q.period))
-                        }
-                        _ => "No earlier period".to_owned(),
-                    };
-                    let link = href(&format!("/indicator/{}", ind.id), &view, &area, &site);
-                    Some(view! {
-                        <li class="tile">
-                            <h4 class="tile__title"><a class="link" href=link>{ind.title().to_owned()}</a></h4>
-                            <p class="tile__value">{value_text(ind, Some(p))}
-                                <span class="tile__period">{format!(" in {}", ind.period_label(p.period))}</span>
-                            </p>
-                            <p class="tile__direction">{direction}</p>
-                            <p class="tile__judgement">{format!("Compared with {}: ", site.region.name)}<JudgementTag judgement=ind.judged(p).0 /></p>
-                        </li>
-                    })
-                })
-                .collect_view();
-            view! {
-                <section class="stage" aria-labelledby=format!("stage-{}", stage_id(stage))>
-                    <h2 class="heading-l" id=format!("stage-{}", stage_id(stage))>{stage.title()}</h2>
-                    <ul class="tiles">{tiles}</ul>
-                </section>
-            }
+                .filter(|p| p.stage == stage.slug)
+                .flat_map(|p| p.indicators())
+                .filter(|id| seen.insert(*id))
+                .collect();
+            tile_section(
+                &format!("stage-{}", stage.slug),
+                &stage.title,
+                &ids,
+                &dataset,
+                &area,
+            )
         })
-        .collect_view()
+        .collect_view();
+    view! { {headline} {stages} }
 }
 
-fn stage_id(stage: LifeCourse) -> &'static str {
-    match stage {
-        LifeCourse::StartingWell => "starting-well",
-        LifeCourse::LivingWell => "living-well",
-        LifeCourse::AgeingWell => "ageing-well",
+fn tile_section(
+    id: &str,
+    title: &str,
+    ids: &[&str],
+    d: &Dataset,
+    area: &str,
+) -> impl IntoView + use<> {
+    let site = use_site();
+    let view = use_view();
+    let tiles = ids
+        .iter()
+        .filter_map(|id| d.indicator(id))
+        .filter_map(|ind| {
+            let series = ind.series(0, area)?;
+            let p = series.latest()?;
+            let direction = match (p.value, series.previous_value(p.period)) {
+                (Some(v), Some(q)) => {
+                    let before = q.value.unwrap_or(v);
+                    let word = if v > before { "Up" } else if v < before { "Down" } else { "No change" };
+                    format!("{word} from {} in {}", value_text(ind, Some(q)), ind.period_label(q.period))
+                }
+                _ => "No earlier period".to_owned(),
+            };
+            let link = href(&format!("/indicator/{}", ind.id), &view, area, &site);
+            Some(view! {
+                <li class="tile">
+                    <h3 class="tile__title"><a class="link" href=link>{ind.title().to_owned()}</a></h3>
+                    <p class="tile__value">{value_text(ind, Some(p))}
+                        <span class="tile__period">{format!(" in {}", ind.period_label(p.period))}</span>
+                    </p>
+                    <p class="tile__direction">{direction}</p>
+                    <p class="tile__judgement">{format!("Compared with {}: ", site.region.name)}<JudgementTag judgement=ind.judged(p).0 /></p>
+                </li>
+            })
+        })
+        .collect_view();
+    view! {
+        <section class="stage" aria-labelledby=id.to_owned()>
+            <h2 class="heading-l" id=id.to_owned()>{title.to_owned()}</h2>
+            <ul class="tiles">{tiles}</ul>
+        </section>
     }
 }

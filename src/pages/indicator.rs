@@ -5,7 +5,7 @@
 use super::NotFound;
 use super::common::{
     ChartFigure, EditionSelector, JudgementTag, NoData, dataset, decimals, href, interval_text,
-    number, unit_text, use_area, use_view, value_text,
+    number, target_class, target_value_text, unit_text, use_area, use_view, value_text,
 };
 use crate::catalogue::Origin;
 use crate::charts;
@@ -101,13 +101,50 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
         None => format!("There are no values for {area_name} in this edition."),
     };
 
+    // The Board's local target, judged on the latest value, beside the
+    // comparisons with the region and the nation.
+    let target = sel.target.as_ref().map(|t| {
+        let status = t.judge(latest.and_then(|p| p.value));
+        let text = format!(
+            "Local target: {} ({}). {area_name}: {}.",
+            t.describe(&target_value_text(Some(ind), t)),
+            t.source,
+            status.label().to_lowercase()
+        );
+        (status, text)
+    });
+    let target_view = target.clone().map(|(status, text)| {
+        view! {
+            <p class="body target" id="target">
+                <strong class=target_class(status)>{status.label()}</strong>
+                " "{text}
+            </p>
+        }
+    });
+    let in_plan: Vec<_> = site
+        .board
+        .priorities_of(&ind.id)
+        .map(|p| {
+            let link = href(&format!("/priority/{}", p.slug), &view, &sel.area, &site);
+            view! { <li><a class="link" href=link>{p.title.clone()}</a></li> }
+        })
+        .collect();
+    let in_plan = if in_plan.is_empty() {
+        view! { "No outcome measure of the plan names it." }.into_any()
+    } else {
+        view! { <ul class="list">{in_plan}</ul> }.into_any()
+    };
+
     // Trend figure and its table (which the CSV download reproduces).
     let trend_svg = figures::trend_chart(sel, d);
     let trend_summary = format!(
-        "{headline} Recent trend: {}.",
+        "{headline} Recent trend: {}.{}",
         series
             .and_then(|s| s.trend)
-            .map_or("not available", |t| t.label())
+            .map_or("not available", |t| t.label()),
+        target
+            .map(|(_, t)| format!(" {t} The dotted line marks the target."))
+            .unwrap_or_default()
     );
     let trend_rows = rows
         .iter()
@@ -222,6 +259,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                 {m.goal.map(|g| view! { <div><dt>"Goal"</dt><dd>{format!("Red below {}, amber from {} to below {}, green at {} or above", g.lower, g.lower, g.upper, g.upper)}</dd></div> })}
                 <div><dt>"Updated"</dt><dd>{m.frequency.clone()}</dd></div>
                 <div><dt>"Fingertips indicator ID"</dt><dd>{m.id.clone()}</dd></div>
+                <div><dt>"In the Board's plan"</dt><dd>{in_plan}</dd></div>
             </dl>
         }
     });
@@ -250,6 +288,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
         <span class="caption">"Indicator"</span>
         <h1 class="heading-xl">{title.clone()}</h1>
         <p class="lead">{headline.clone()}</p>
+        {target_view}
         <p class="body">{format!("Showing: {breakdown_label}.")}</p>
         <div class="controls no-print">
             <form class="area-form" method="get" action=page.clone()>

@@ -2,18 +2,23 @@
 
 use super::common::use_view;
 use super::manage::use_user;
-use crate::domain::Priority;
 use crate::site::use_site;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
-pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
+pub fn SiteHeader() -> impl IntoView {
     let site = use_site();
+    let priorities: Vec<(String, String)> = site
+        .board
+        .priorities
+        .iter()
+        .map(|p| (p.slug.clone(), p.title.clone()))
+        .collect();
     view! {
         <header class="header">
             <div class="container header__inner">
-                <a class="header__board" href="/">{site.board_name.clone()}</a>
+                <a class="header__board" href="/">{site.board.name.clone()}</a>
                 <span class="header__service">"Outcomes dashboard"</span>
                 <AccountLinks />
             </div>
@@ -26,12 +31,15 @@ pub fn SiteHeader(priorities: Vec<Priority>) -> impl IntoView {
                 <li class="nav__item">
                     <A href="/overview">"Overview"</A>
                 </li>
+                <li class="nav__item">
+                    <A href="/plan">"Plan"</A>
+                </li>
                 {priorities
                     .into_iter()
-                    .map(|p| {
+                    .map(|(slug, title)| {
                         view! {
                             <li class="nav__item">
-                                <A href=format!("/priority/{}", p.slug())>{p.title()}</A>
+                                <A href=format!("/priority/{slug}")>{title}</A>
                             </li>
                         }
                     })

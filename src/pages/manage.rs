@@ -151,10 +151,17 @@ pub fn EditionsPage() -> impl IntoView {
                 } else {
                     "Publish"
                 };
+                let draft = e.published_at.is_none();
                 Some(view! {
                     <a class="link" href=format!("/editions/{}/publish", e.id)>
                         {verb} <span class="visually-hidden">{format!(" {}", e.label)}</span>
                     </a>
+                    {draft.then(|| view! {
+                        <br />
+                        <a class="link" href=format!("/editions/{}/plan", e.id)>
+                            "Progress and key messages" <span class="visually-hidden">{format!(" for {}", e.label)}</span>
+                        </a>
+                    })}
                 })
             };
             view! {

@@ -10,6 +10,7 @@ mod layout;
 mod manage;
 mod not_found;
 mod overview;
+mod plan;
 mod priority;
 mod upload;
 
@@ -21,5 +22,6 @@ pub use manage::{
 };
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
+pub use plan::{DraftPlanPage, NewAssessmentPage, PartnershipPage, PlanPage};
 pub use priority::{OtherIndicatorsPage, PriorityPage};
 pub use upload::{UploadPage, UploadResultPage};

@@ -6,7 +6,6 @@
 use super::common::{
     EditionSelector, NoData, dataset, decimals, href, number, tone_class, use_view,
 };
-use crate::domain::Priority;
 use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
 use leptos::prelude::*;
@@ -49,21 +48,25 @@ pub fn OverviewPage() -> impl IntoView {
         .iter()
         .map(|(_, name)| view! { <th scope="col" class="rug__area"><span>{name.clone()}</span></th> })
         .collect_view();
-    // The six priorities, the overarching measures (life expectancy), then
-    // the edition's indicators that the catalogue does not list.
-    let groups = Priority::ALL
-        .into_iter()
-        .map(|p| (p.title(), p.slug()))
+    // The board's priorities, its headline measures (life expectancy),
+    // then the edition's indicators that the plan does not name.
+    let board = &site.board;
+    let others: Vec<&str> = d
+        .indicators
+        .iter()
+        .map(|i| i.id.as_str())
+        .filter(|id| !board.monitors(id))
+        .collect();
+    let groups = board
+        .priorities
+        .iter()
+        .map(|p| (p.title.clone(), p.indicators().collect::<Vec<_>>(), true))
         .chain([
-            ("Overarching measures", "overarching"),
-            ("Other indicators in this edition", crate::catalogue::OTHER),
+            ("Headline measures".to_owned(), board.headline_indicators().collect(), !board.headline.is_empty()),
+            ("Other indicators in this edition".to_owned(), others, false),
         ])
-        .map(|(title, group)| {
-            let members: Vec<_> = d
-                .indicators
-                .iter()
-                .filter(|i| i.meta.as_ref().is_some_and(|m| m.group == group))
-                .collect();
+        .map(|(title, ids, always)| {
+            let members: Vec<_> = ids.iter().filter_map(|id| d.indicator(id)).collect();
             let empty = members.is_empty();
             let rows = members
                 .into_iter()
@@ -106,7 +109,7 @@ pub fn OverviewPage() -> impl IntoView {
                 })
                 .collect_view();
             // Most editions have no other indicators: no empty group then.
-            (!empty || group != crate::catalogue::OTHER).then(|| view! {
+            (!empty || always).then(|| view! {
                 <tbody>
                     <tr class="rug__group"><th scope="rowgroup" colspan=areas.len() + 1>{title}</th></tr>
                     {rows}

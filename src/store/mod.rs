@@ -21,6 +21,7 @@ use tokio::sync::Mutex;
 
 mod accounts;
 mod backup;
+mod plan;
 
 use crate::metadata::FORMAT as METADATA_FORMAT;
 
@@ -67,6 +68,16 @@ pub enum Base {
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
+
+/// What `build_edition` makes.
+struct NewEdition<'a> {
+    on: Base,
+    label: &'a str,
+    uploads: &'a [i64],
+    illustrative: bool,
+    /// The stale draft a rebuild replaces.
+    replaces: Option<i64>,
+}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Upload {
@@ -416,6 +427,31 @@ impl Store {
         by: &str,
         add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
     ) -> Result<Edition> {
+        let what = NewEdition {
+            on,
+            label,
+            uploads,
+            illustrative,
+            replaces: None,
+        };
+        self.build_edition(what, by, add_derived).await
+    }
+
+    /// Builds an edition; its action progress starts as its base's, and a
+    /// rebuilt draft also keeps what was recorded on the draft it replaces.
+    async fn build_edition(
+        &self,
+        what: NewEdition<'_>,
+        by: &str,
+        add_derived: impl FnOnce(DataFrame, DataFrame) -> PolarsResult<(DataFrame, DataFrame)>,
+    ) -> Result<Edition> {
+        let NewEdition {
+            on,
+            label,
+            uploads,
+            illustrative,
+            replaces,
+        } = what;
         let label = label.trim();
         if label.is_empty() {
             return Err(StoreError::NotFound(
@@ -482,6 +518,13 @@ impl Store {
             .bind(position as i64)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(base) = &base {
+            plan::carry_progress(&mut tx, base.id, id, false).await?;
+        }
+        if let Some(old) = replaces {
+            plan::carry_progress(&mut tx, old, id, true).await?;
+            plan::carry_messages(&mut tx, old, id).await?;
         }
         Self::write_frame(&self.edition_indicators_path(id), &mut indicators)?;
         Self::write_frame(&self.edition_frame_path(id), &mut merged)?;
@@ -580,15 +623,14 @@ impl Store {
             )));
         }
         let uploads = self.edition_upload_ids(edition_id).await?;
-        self.create_edition_on(
-            Base::Published,
-            &draft.label,
-            &uploads,
-            draft.illustrative,
-            by,
-            add_derived,
-        )
-        .await
+        let what = NewEdition {
+            on: Base::Published,
+            label: &draft.label,
+            uploads: &uploads,
+            illustrative: draft.illustrative,
+            replaces: Some(edition_id),
+        };
+        self.build_edition(what, by, add_derived).await
     }
 
     const EDITION_SELECT: &'static str = "SELECT e.id, e.label, e.base_id, e.rows, e.illustrative, e.created_at, e.created_by,

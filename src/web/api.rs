@@ -68,8 +68,8 @@ fn edition_json(d: &Dataset) -> EditionJson<'_> {
 struct Summary<'a> {
     id: &'a str,
     title: &'a str,
-    priority: Option<&'a str>,
-    life_course: Option<crate::domain::LifeCourse>,
+    /// The slugs of the Board's priorities whose measures name it.
+    priorities: Vec<&'a str>,
     unit: Option<&'a str>,
     polarity: Option<crate::domain::Polarity>,
     periods: Vec<&'a str>,
@@ -77,12 +77,14 @@ struct Summary<'a> {
     href: String,
 }
 
-fn summary(ind: &IndicatorData) -> Summary<'_> {
+fn summary<'a>(ind: &'a IndicatorData, board: &'a crate::board::Board) -> Summary<'a> {
     Summary {
         id: &ind.id,
         title: ind.title(),
-        priority: ind.meta.as_ref().map(|m| m.group.as_str()),
-        life_course: ind.meta.as_ref().map(|m| m.life_course),
+        priorities: board
+            .priorities_of(&ind.id)
+            .map(|p| p.slug.as_str())
+            .collect(),
         unit: ind.meta.as_ref().map(|m| m.unit.as_str()),
         polarity: ind.meta.as_ref().map(|m| m.polarity),
         periods: ind.periods.iter().map(|p| p.label.as_str()).collect(),
@@ -91,7 +93,7 @@ fn summary(ind: &IndicatorData) -> Summary<'_> {
     }
 }
 
-async fn list(Extension(view): Extension<View>) -> Response {
+async fn list(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
     let d = match dataset(&view) {
         Ok(d) => d,
         Err(r) => return *r,
@@ -103,7 +105,11 @@ async fn list(Extension(view): Extension<View>) -> Response {
     }
     axum::Json(List {
         edition: edition_json(d),
-        indicators: d.indicators.iter().map(summary).collect(),
+        indicators: d
+            .indicators
+            .iter()
+            .map(|i| summary(i, &state.site.board))
+            .collect(),
     })
     .into_response()
 }
@@ -149,7 +155,7 @@ async fn one(
         .map(|t| t.label());
     axum::Json(One {
         edition: edition_json(d),
-        indicator: summary(sel.indicator),
+        indicator: summary(sel.indicator, &state.site.board),
         definition: sel.indicator.meta.as_ref().map(|m| m.description.as_str()),
         breakdown: sel
             .indicator

@@ -59,7 +59,7 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 /// integration tests call it in-process.
 pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
     let site = Arc::new(Site {
-        board_name: config.board_name.clone(),
+        board: config.board.clone(),
         home: config.home.clone(),
         region: config.region.clone(),
         nation: config.nation.clone(),
@@ -101,6 +101,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         >(context, shell))
         .merge(api::routes())
         .merge(crate::publishing::routes::routes())
+        .merge(crate::plan::routes::routes())
         .merge(crate::accounts::routes::routes())
         // Form posts are small; only the upload takes large bodies.
         .layer(DefaultBodyLimit::max(guards::FORM_BODY_BYTES))
@@ -108,6 +109,10 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::publishing::routes::load,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::plan::routes::load,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

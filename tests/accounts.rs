@@ -12,6 +12,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+#[path = "support/html.rs"]
+mod html;
+use html::visible;
+
 struct Site {
     router: axum::Router,
     store: Arc<Store>,
@@ -826,26 +830,6 @@ async fn a_stale_draft_is_refused_and_rebuilt_keeping_both_sets_of_rows() {
         page.contains("edition 4 (Late)") && page.contains("edition 2 ("),
         "{page}"
     );
-}
-
-/// A page's text as a reader sees it: tags dropped, entities decoded,
-/// spaces collapsed.
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let decoded = html_escape::decode_html_entities(&out).into_owned();
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[tokio::test]

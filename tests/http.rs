@@ -12,6 +12,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use tower::ServiceExt;
 
+#[path = "support/html.rs"]
+mod html;
+use html::visible;
+
 struct Fixture {
     router: axum::Router,
     _site: TempDir,
@@ -423,26 +427,6 @@ async fn another_council_is_a_matter_of_its_board_file() {
 /// A board file as the server reads it.
 fn board(path: &str) -> hwb_outcomes::board::Board {
     hwb_outcomes::board::load(std::path::Path::new(path), &Catalogue::bundled()).unwrap()
-}
-
-/// A page's text as a reader sees it: tags dropped, entities decoded,
-/// spaces collapsed.
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let decoded = html_escape::decode_html_entities(&out).into_owned();
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[tokio::test]

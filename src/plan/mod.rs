@@ -10,12 +10,56 @@ pub mod routes;
 use crate::board::{Action, Assessment, Board, EditionPlan, Priority, Target, TargetStatus};
 use crate::dataset::Dataset;
 use crate::store::Edition;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Every partnership self-assessment: the board file's, then those
 /// analysts recorded, by date.
 #[derive(Clone, Default)]
 pub struct Assessments(pub Arc<Vec<Assessment>>);
+
+/// The recorded self-assessments, read from the store at most every few
+/// seconds (and at once after this server adds one), so `/partnership`
+/// does not queue for a database connection on every request.
+#[derive(Default)]
+pub struct AssessmentCache(Mutex<Option<(Instant, Arc<Vec<Assessment>>)>>);
+
+/// How long another server's new assessment may take to appear here.
+const FRESH_FOR: Duration = Duration::from_secs(5);
+
+impl AssessmentCache {
+    pub async fn get(&self, store: Option<&crate::store::Store>) -> Arc<Vec<Assessment>> {
+        if let Ok(held) = self.0.lock()
+            && let Some((at, list)) = held.as_ref()
+            && at.elapsed() < FRESH_FOR
+        {
+            return list.clone();
+        }
+        let Some(store) = store else {
+            return Arc::default();
+        };
+        match store.assessments().await {
+            Ok(list) => {
+                let list = Arc::new(list);
+                if let Ok(mut held) = self.0.lock() {
+                    *held = Some((Instant::now(), list.clone()));
+                }
+                list
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the recorded assessments");
+                Arc::default()
+            }
+        }
+    }
+
+    /// Forgets what was read, after this server records an assessment.
+    pub fn clear(&self) {
+        if let Ok(mut held) = self.0.lock() {
+            *held = None;
+        }
+    }
+}
 
 /// The draft whose progress and key messages an analyst is editing.
 #[derive(Clone)]
@@ -91,12 +135,12 @@ pub fn action_rows<'a>(
 }
 
 /// Everything assessed, oldest first: the board file's, then the store's.
-pub fn all_assessments(board: &Board, recorded: Vec<Assessment>) -> Vec<Assessment> {
+pub fn all_assessments(board: &Board, recorded: &[Assessment]) -> Vec<Assessment> {
     let mut all: Vec<Assessment> = board
         .partnership
         .iter()
         .flat_map(|p| p.assessments.iter().cloned())
-        .chain(recorded)
+        .chain(recorded.iter().cloned())
         .collect();
     all.sort_by(|a, b| a.date.cmp(&b.date));
     all

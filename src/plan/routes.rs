@@ -30,14 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/partnership.csv", get(partnership_csv))
 }
 
-async fn recorded(state: &AppState) -> Vec<Assessment> {
-    match state.editions.store() {
-        Some(store) => store.assessments().await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "cannot read the recorded assessments");
-            Vec::new()
-        }),
-        None => Vec::new(),
-    }
+async fn recorded(state: &AppState) -> Arc<Vec<Assessment>> {
+    let store = state.editions.store();
+    state.assessments.get(store.as_deref()).await
 }
 
 /// Reads what the plan pages show before they render: the assessments for
@@ -48,7 +43,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     }
     let path = req.uri().path().to_owned();
     if path == "/partnership" || path == "/partnership/new" {
-        let all = all_assessments(&state.site.board, recorded(&state).await);
+        let all = all_assessments(&state.site.board, &recorded(&state).await);
         req.extensions_mut().insert(Assessments(Arc::new(all)));
     }
     let signed_in = req
@@ -232,6 +227,7 @@ async fn add_assessment(
     if let Err(e) = store.add_assessment(&a, &user.email).await {
         return bad_request(format!("The assessment was not recorded: {e}"));
     }
+    state.assessments.clear();
     Redirect::to("/partnership?added=1").into_response()
 }
 
@@ -404,7 +400,7 @@ async fn targets_csv(State(state): State<AppState>, Extension(view): Extension<V
 /// `GET /api/v1/partnership`: the framework and every assessment.
 async fn partnership_json(State(state): State<AppState>) -> Response {
     let board = &state.site.board;
-    let all = all_assessments(board, recorded(&state).await);
+    let all = all_assessments(board, &recorded(&state).await);
     axum::Json(serde_json::json!({
         "framework": board.partnership.as_ref().map(|p| serde_json::json!({
             "title": p.title,
@@ -419,7 +415,7 @@ async fn partnership_json(State(state): State<AppState>) -> Response {
 /// `GET /api/v1/partnership.csv`: one row per assessment and descriptor.
 async fn partnership_csv(State(state): State<AppState>) -> Response {
     let board = &state.site.board;
-    let all = all_assessments(board, recorded(&state).await);
+    let all = all_assessments(board, &recorded(&state).await);
     let mut rows = Vec::new();
     if let Some(p) = &board.partnership {
         for a in &all {

@@ -73,6 +73,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         max_body_bytes: config.max_body_bytes,
         started: Instant::now(),
         fingertips_url: config.fingertips_url.clone(),
+        assessments: Default::default(),
     };
     let max_body_bytes = config.max_body_bytes;
     let secure_cookies = config.secure_cookies;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub started: Instant,
     /// The Fingertips API the analysts' "Get the latest" reads.
     pub fingertips_url: String,
+    /// Recorded partnership self-assessments, read now and then.
+    pub assessments: Arc<crate::plan::AssessmentCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

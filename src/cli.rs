@@ -24,7 +24,8 @@ Configuration (environment variables):
     version,
     about = "Outcomes dashboard of a local Health and Wellbeing Board",
     long_about = "Outcomes dashboard of a local Health and Wellbeing Board: the Board's \
-                  six priorities, each indicator compared with the region and England.\n\n\
+                  priorities (from its board file), each indicator compared with the region \
+                  and England, beside the plan's targets and actions.\n\n\
                   With no subcommand, serves the dashboard.",
     after_help = CONFIG_HELP
 )]

@@ -49,29 +49,7 @@ async fn site_with(env: &[(&str, &str)]) -> Site {
         .await
         .unwrap();
     // A second edition, a draft, to publish and roll back.
-    let uploads = store.uploads().await.unwrap();
-    let (catalogue, gazetteer) = (
-        Catalogue::bundled(),
-        hwb_outcomes::areas::Gazetteer::bundled(),
-    );
-    store
-        .create_edition(
-            "Board, 10 December 2026",
-            &[uploads[0].id],
-            false,
-            "test",
-            |df, meta| {
-                hwb_outcomes::analysis::analyse_edition(
-                    df,
-                    meta,
-                    &catalogue,
-                    &gazetteer,
-                    "E92000001",
-                )
-            },
-        )
-        .await
-        .unwrap();
+    add_edition(&store, "Board, 10 December 2026").await;
     for (email, role) in [
         ("analyst@example.org", Role::Analyst),
         ("admin@example.org", Role::Admin),
@@ -90,6 +68,22 @@ async fn site_with(env: &[(&str, &str)]) -> Site {
         editions,
         _dir: dir,
     }
+}
+
+/// A draft edition on the published one, adding the store's first upload.
+async fn add_edition(store: &Store, label: &str) -> hwb_outcomes::store::Edition {
+    let uploads = store.uploads().await.unwrap();
+    let (catalogue, gazetteer) = (
+        Catalogue::bundled(),
+        hwb_outcomes::areas::Gazetteer::bundled(),
+    );
+    let analyse = |df, meta| {
+        hwb_outcomes::analysis::analyse_edition(df, meta, &catalogue, &gazetteer, "E92000001")
+    };
+    store
+        .create_edition(label, &[uploads[0].id], false, "test", analyse)
+        .await
+        .unwrap()
 }
 
 async fn send(
@@ -940,30 +934,7 @@ async fn progress_and_key_messages_appear_only_in_editions_made_after_them() {
     assert!(site.store.edition_plan(2).await.unwrap().messages["cancer"].starts_with("Screening"));
 
     // The next edition starts from the progress reported, not the messages.
-    let uploads = site.store.uploads().await.unwrap();
-    let (catalogue, gazetteer) = (
-        Catalogue::bundled(),
-        hwb_outcomes::areas::Gazetteer::bundled(),
-    );
-    let next = site
-        .store
-        .create_edition(
-            "Board, March 2027",
-            &[uploads[0].id],
-            false,
-            "test",
-            |df, meta| {
-                hwb_outcomes::analysis::analyse_edition(
-                    df,
-                    meta,
-                    &catalogue,
-                    &gazetteer,
-                    "E92000001",
-                )
-            },
-        )
-        .await
-        .unwrap();
+    let next = add_edition(&site.store, "Board, March 2027").await;
     let plan = site.store.edition_plan(next.id).await.unwrap();
     assert_eq!(plan.progress["ca-1"].note, "Two centres open");
     assert!(plan.messages.is_empty());

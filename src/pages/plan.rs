@@ -3,12 +3,10 @@
 //! assessment, charted), and the analysts' forms: `/partnership/new` and
 //! `/editions/{id}/plan` (a draft's progress and key messages).
 
-use super::common::{
-    EditionSelector, count, dataset, href, status_class, target_class, use_area, use_view,
-};
+use super::common::{EditionSelector, count, href, status_class, target_class, use_area, use_view};
 use super::manage::guard;
 use crate::board::{Board, Status};
-use crate::plan::{Assessments, DraftPlan, action_rows, target_rows};
+use crate::plan::{Assessments, DraftPlan, action_rows, shown, target_rows};
 use crate::site::use_site;
 use crate::store::Role;
 use leptos::prelude::*;
@@ -27,11 +25,8 @@ pub fn PlanPage() -> impl IntoView {
     let view = use_view();
     let area = use_area();
     let board = site.board.clone();
-    let d = dataset(&view);
-    let empty = Default::default();
-    let plan = d.as_ref().map_or(&empty, |d| &d.plan);
-    let previous = view.previous.as_ref().map(|p| &p.plan);
-    let targets = target_rows(&board, d.as_deref(), &site.home.code);
+    let (d, plan, previous) = shown(&view);
+    let targets = target_rows(&board, d, &site.home.code);
     let actions = action_rows(&board, plan, previous);
     let sections = board
         .priorities
@@ -41,7 +36,7 @@ pub fn PlanPage() -> impl IntoView {
             let rows = mine
                 .iter()
                 .map(|t| {
-                    let ind = d.as_ref().and_then(|d| d.indicator(&t.target.indicator));
+                    let ind = d.and_then(|d| d.indicator(&t.target.indicator));
                     let value = super::common::target_value_text(ind, t.target);
                     let latest = match (t.latest, &t.period) {
                         (Some(v), Some(period)) => format!(

@@ -9,7 +9,9 @@ pub mod routes;
 
 use crate::board::{Action, Assessment, Board, EditionPlan, Priority, Target, TargetStatus};
 use crate::dataset::Dataset;
+use crate::editions::View;
 use crate::store::Edition;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,6 +68,20 @@ impl AssessmentCache {
 pub struct DraftPlan {
     pub edition: Edition,
     pub plan: Arc<EditionPlan>,
+}
+
+/// What an edition without reports (or no edition) reports.
+static NO_REPORTS: EditionPlan = EditionPlan {
+    progress: BTreeMap::new(),
+    messages: BTreeMap::new(),
+};
+
+/// The request's edition, when it may be shown, with its reports and the
+/// previous edition's (for what changed).
+pub fn shown(view: &View) -> (Option<&Dataset>, &EditionPlan, Option<&EditionPlan>) {
+    let d = view.dataset.as_deref().filter(|_| view.missing.is_none());
+    let plan = d.map_or(&NO_REPORTS, |d| &d.plan);
+    (d, plan, view.previous.as_ref().map(|p| &p.plan))
 }
 
 /// One local target, judged for the home area in an edition.

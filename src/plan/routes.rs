@@ -4,7 +4,7 @@
 //! Every change takes `RequireAnalyst`; `web::guards::reject_cross_site`
 //! has already refused other sites.
 
-use super::{Assessments, DraftPlan, action_rows, all_assessments, target_rows};
+use super::{Assessments, DraftPlan, action_rows, all_assessments, shown, target_rows};
 use crate::accounts::{RequireAnalyst, SignedIn};
 use crate::board::{Assessment, MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, Status};
 use crate::editions::View;
@@ -242,10 +242,7 @@ struct ProgressJson<'a> {
 /// and target judgements (for the home area).
 async fn board_json(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
     let board = &state.site.board;
-    let d = view.dataset.as_deref().filter(|_| view.missing.is_none());
-    let empty = Default::default();
-    let plan = d.map_or(&empty, |d| &d.plan);
-    let previous = view.previous.as_ref().map(|p| &p.plan);
+    let (d, plan, previous) = shown(&view);
     let actions = action_rows(board, plan, previous);
     let targets = target_rows(board, d, &state.site.home.code);
     let priorities: Vec<serde_json::Value> = board
@@ -321,10 +318,7 @@ async fn board_json(State(state): State<AppState>, Extension(view): Extension<Vi
 
 /// `GET /api/v1/board/actions.csv`: every action with the edition's progress.
 async fn actions_csv(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
-    let d = view.dataset.as_deref().filter(|_| view.missing.is_none());
-    let empty = Default::default();
-    let plan = d.map_or(&empty, |d| &d.plan);
-    let previous = view.previous.as_ref().map(|p| &p.plan);
+    let (_, plan, previous) = shown(&view);
     let rows = action_rows(&state.site.board, plan, previous);
     csv_download(
         "actions.csv",
@@ -361,7 +355,7 @@ async fn actions_csv(State(state): State<AppState>, Extension(view): Extension<V
 
 /// `GET /api/v1/board/targets.csv`: every local target, judged.
 async fn targets_csv(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
-    let d = view.dataset.as_deref().filter(|_| view.missing.is_none());
+    let (d, _, _) = shown(&view);
     let rows = target_rows(&state.site.board, d, &state.site.home.code);
     csv_download(
         "targets.csv",

@@ -503,6 +503,15 @@ async fn halton_pages_show_every_measure_and_action_of_its_board_file() {
         .map(|p| p["actions"].as_array().unwrap().len())
         .collect();
     assert_eq!(counts, [3, 13, 7, 12, 6, 4]);
+    // A link naming an edition that is not public says so.
+    for path in [
+        "/api/v1/board?edition=99",
+        "/api/v1/board/actions.csv?edition=99",
+        "/plan?edition=99",
+    ] {
+        let (status, _, _) = get(&f.router, path, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
     let (_, _, json) = get(&f.router, "/api/v1/partnership", &[]).await;
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["assessments"][0]["levels"]["digital"], "Emerging");

@@ -3,7 +3,9 @@
 //! assessment, charted), and the analysts' forms: `/partnership/new` and
 //! `/editions/{id}/plan` (a draft's progress and key messages).
 
-use super::common::{EditionSelector, count, href, status_class, target_class, use_area, use_view};
+use super::common::{
+    EditionSelector, NoData, count, href, status_class, target_class, use_area, use_view,
+};
 use super::manage::guard;
 use crate::board::{Board, Status};
 use crate::plan::{Assessments, DraftPlan, action_rows, shown, target_rows};
@@ -125,6 +127,7 @@ pub fn PlanPage() -> impl IntoView {
             count(actions.len(), "action", "actions")
         )}</p>
         {(!board.note.is_empty()).then(|| view! { <p class="body">{board.note.clone()}</p> })}
+        {view.missing.is_some().then(|| view! { <NoData /> })}
         <EditionSelector path="/plan".to_owned() />
         <ul class="downloads no-print">
             <li><a class="link" href=href("/api/v1/board/targets.csv", &view, &site.home.code, &site) download="">"Targets (CSV)"</a></li>

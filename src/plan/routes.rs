@@ -67,6 +67,14 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     next.run(req).await
 }
 
+/// 404 when the request named an edition that is not public: a board
+/// paper's link must not quietly show another edition's reports.
+fn not_public(view: &View) -> Option<Response> {
+    view.missing
+        .as_ref()
+        .map(|m| crate::web::respond::plain_text(axum::http::StatusCode::NOT_FOUND, m.clone()))
+}
+
 fn today() -> String {
     chrono::Utc::now()
         .date_naive()
@@ -241,6 +249,9 @@ struct ProgressJson<'a> {
 /// `GET /api/v1/board`: the plan with the edition's key messages, progress
 /// and target judgements (for the home area).
 async fn board_json(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
+    if let Some(refused) = not_public(&view) {
+        return refused;
+    }
     let board = &state.site.board;
     let (d, plan, previous) = shown(&view);
     let actions = action_rows(board, plan, previous);
@@ -318,6 +329,9 @@ async fn board_json(State(state): State<AppState>, Extension(view): Extension<Vi
 
 /// `GET /api/v1/board/actions.csv`: every action with the edition's progress.
 async fn actions_csv(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
+    if let Some(refused) = not_public(&view) {
+        return refused;
+    }
     let (_, plan, previous) = shown(&view);
     let rows = action_rows(&state.site.board, plan, previous);
     csv_download(
@@ -355,6 +369,9 @@ async fn actions_csv(State(state): State<AppState>, Extension(view): Extension<V
 
 /// `GET /api/v1/board/targets.csv`: every local target, judged.
 async fn targets_csv(State(state): State<AppState>, Extension(view): Extension<View>) -> Response {
+    if let Some(refused) = not_public(&view) {
+        return refused;
+    }
     let (d, _, _) = shown(&view);
     let rows = target_rows(&state.site.board, d, &state.site.home.code);
     csv_download(

@@ -1,5 +1,7 @@
 //! The HTML shell and the route table. Server-only: in islands mode the
 //! pages render on the server and only `crate::islands` reach the browser.
+//! Its inline scripts (the island loader, Leptos's resource stubs) are
+//! allowed by hash (`web::csp`), so every reader gets the same bytes.
 
 use crate::pages::{
     AuditPage, DraftPlanPage, EditionBanner, EditionsPage, HomePage, IndicatorPage, LoginPage,
@@ -7,14 +9,16 @@ use crate::pages::{
     PlanPage, PriorityPage, PublishConfirmPage, SiteFooter, SiteHeader, UploadPage,
     UploadResultPage, UsersPage,
 };
-use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    set_page_csp();
+    // leptos_axum draws a nonce per request; an empty one keeps the island
+    // loader's tags the same for everyone (`web::csp` allows it by hash
+    // and removes the attribute).
+    provide_context(leptos::nonce::Nonce::from_value(""));
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -31,21 +35,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Pages carry the per-request nonce in their Content-Security-Policy, so
-/// the one inline module script (the island loader) runs and nothing else
-/// inline does.
-fn set_page_csp() {
-    use http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
-    let nonce = use_nonce().map(|n| n.to_string());
-    let csp = crate::web::csp::content_security_policy(nonce.as_deref());
-    if let (Some(res), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&csp),
-    ) {
-        res.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
 

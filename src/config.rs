@@ -16,6 +16,8 @@ pub const DEFAULT_AREA_CODE: &str = "E06000006";
 pub const DEFAULT_BOARD_FILE: &str = "data/boards/halton.toml";
 pub const DEFAULT_NATIONAL_CODE: &str = "E92000001";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100 * 1024 * 1024;
+/// Rendered public pages kept in memory, compressed (`web::cache`).
+pub const DEFAULT_PAGE_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 pub const DEFAULT_FINGERTIPS_URL: &str = "https://fingertips.phe.org.uk/api";
 /// Seconds a client may take to send a request's headers, or between two
 /// pieces of its body, and that an idle keep-alive connection stays open.
@@ -54,6 +56,8 @@ pub struct Config {
     /// compares `Origin` with; unset, the request's own `Host`.
     pub public_origin: Option<String>,
     pub client_timeout: std::time::Duration,
+    /// At most this many bytes of rendered pages are kept (`HWB_PAGE_CACHE_BYTES`); 0 keeps none.
+    pub page_cache_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -219,7 +223,20 @@ impl Config {
                 )
             })?;
 
+        let cache = var(
+            "HWB_PAGE_CACHE_BYTES",
+            &DEFAULT_PAGE_CACHE_BYTES.to_string(),
+        );
+        let page_cache_bytes = cache.parse::<u64>().ok().ok_or_else(|| {
+            invalid(
+                "HWB_PAGE_CACHE_BYTES",
+                &cache,
+                "must be a whole number of bytes (0 turns the page cache off)",
+            )
+        })?;
+
         Ok(Config {
+            page_cache_bytes,
             secure_cookies,
             trusted_proxies,
             public_origin,
@@ -336,6 +353,7 @@ mod tests {
             ("HWB_TRUSTED_PROXY", "10.0.0.1,proxy.local"),
             ("HWB_PUBLIC_ORIGIN", "hwb.example.org"),
             ("HWB_CLIENT_TIMEOUT_SECONDS", "0"),
+            ("HWB_PAGE_CACHE_BYTES", "-1"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();

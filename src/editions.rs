@@ -9,6 +9,7 @@
 use crate::catalogue::Catalogue;
 use crate::dataset::Dataset;
 use crate::store::{Edition, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// How many earlier editions stay loaded besides the published one.
@@ -19,12 +20,15 @@ pub struct Editions {
     catalogue: Arc<Catalogue>,
     published: RwLock<Option<Arc<Dataset>>>,
     /// Editions ever published, newest first (the edition selector's list).
-    public: RwLock<Vec<Edition>>,
+    public: RwLock<Arc<Vec<Edition>>>,
     cache: Mutex<Vec<Arc<Dataset>>>,
     /// One load at a time: concurrent requests for an uncached edition wait
     /// for the first to finish and then share its result, and cycling
     /// through editions cannot hold several in memory at once.
     loading: tokio::sync::Mutex<()>,
+    /// Counts changes to what is published or public; never repeats, so a
+    /// rendered page keyed by it is never served after such a change.
+    generation: AtomicU64,
 }
 
 /// What a request shows, resolved once before it is rendered so that the
@@ -40,6 +44,8 @@ pub struct View {
     pub pinned: bool,
     /// The request named an edition that is not public.
     pub missing: Option<String>,
+    /// `Editions::generation` when this view was resolved.
+    pub generation: u64,
 }
 
 impl Editions {
@@ -49,9 +55,10 @@ impl Editions {
             store: Some(store),
             catalogue,
             published: RwLock::new(None),
-            public: RwLock::new(Vec::new()),
+            public: RwLock::new(Arc::default()),
             cache: Mutex::new(Vec::new()),
             loading: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
         };
         editions.refresh().await?;
         Ok(editions)
@@ -64,9 +71,12 @@ impl Editions {
             store: None,
             catalogue,
             published: RwLock::new(datasets.first().cloned()),
-            public: RwLock::new(datasets.iter().map(|d| d.edition.clone()).collect()),
+            public: RwLock::new(Arc::new(
+                datasets.iter().map(|d| d.edition.clone()).collect(),
+            )),
             cache: Mutex::new(datasets),
             loading: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -84,7 +94,22 @@ impl Editions {
         self.published.read().ok().and_then(|p| p.clone())
     }
 
-    pub fn choices(&self) -> Vec<Edition> {
+    /// Changes whenever the published edition or the list of public
+    /// editions changes (pages show both).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The editions held in memory: the published one and those cached.
+    pub fn resident(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.published().map(|d| d.edition.id).into_iter().collect();
+        if let Ok(cache) = self.cache.lock() {
+            ids.extend(cache.iter().map(|d| d.edition.id));
+        }
+        ids
+    }
+
+    pub fn choices(&self) -> Arc<Vec<Edition>> {
         self.public.read().map(|l| l.clone()).unwrap_or_default()
     }
 
@@ -101,8 +126,12 @@ impl Editions {
             .filter(|e| e.published_at.is_some())
             .collect();
         let current = public.iter().find(|e| e.is_published).cloned();
-        if let Ok(mut list) = self.public.write() {
-            *list = public;
+        let mut changed = false;
+        if let Ok(mut list) = self.public.write()
+            && **list != public
+        {
+            *list = Arc::new(public);
+            changed = true;
         }
         let held = self.published().map(|d| d.edition.id);
         if let Some(edition) = current.filter(|e| Some(e.id) != held) {
@@ -113,6 +142,11 @@ impl Editions {
             if let Ok(mut p) = self.published.write() {
                 *p = Some(dataset);
             }
+            changed = true;
+        }
+        if changed {
+            // After both writes: a view read meanwhile has the old number.
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
         Ok(())
     }
@@ -125,7 +159,7 @@ impl Editions {
         if let Some(hit) = self.cached(id) {
             return Ok(Some(hit));
         }
-        let Some(edition) = self.choices().into_iter().find(|e| e.id == id) else {
+        let Some(edition) = self.choices().iter().find(|e| e.id == id).cloned() else {
             return Ok(None);
         };
         Ok(Some(self.load(edition).await?))
@@ -135,15 +169,17 @@ impl Editions {
     pub async fn previous(&self, edition: &Edition) -> Option<Arc<Dataset>> {
         let before = self
             .choices()
-            .into_iter()
+            .iter()
             .filter(|e| e.id < edition.id)
-            .max_by_key(|e| e.id)?;
-        self.get(before.id).await.ok().flatten()
+            .max_by_key(|e| e.id)
+            .map(|e| e.id)?;
+        self.get(before).await.ok().flatten()
     }
 
     /// Resolves a request's `edition` query value.
     pub async fn view(&self, requested: Option<&str>) -> View {
-        let choices = Arc::new(self.choices());
+        let generation = self.generation();
+        let choices = self.choices();
         let (dataset, missing) = match requested {
             None | Some("") => (self.published(), None),
             Some(text) => match text.parse::<i64>() {
@@ -169,6 +205,7 @@ impl Editions {
             choices,
             pinned: requested.is_some_and(|r| !r.is_empty()),
             missing,
+            generation,
         }
     }
 

@@ -22,6 +22,7 @@ pub fn use_view() -> View {
             choices: Arc::new(Vec::new()),
             pinned: false,
             missing: None,
+            generation: 0,
         })
 }
 

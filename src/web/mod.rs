@@ -8,6 +8,7 @@
 //! and `guards` (the cross-site check, body limits).
 
 pub mod api;
+pub mod cache;
 pub mod csp;
 pub mod guards;
 pub mod respond;
@@ -74,6 +75,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         started: Instant::now(),
         fingertips_url: config.fingertips_url.clone(),
         assessments: Default::default(),
+        pages: Arc::new(cache::PageCache::new(config.page_cache_bytes)),
     };
     let max_body_bytes = config.max_body_bytes;
     let secure_cookies = config.secure_cookies;
@@ -115,6 +117,11 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             state.clone(),
             crate::plan::routes::load,
         ))
+        .layer(axum::middleware::from_fn(finish_page))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             resolve_view,
@@ -123,7 +130,6 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             state.clone(),
             crate::accounts::routes::resolve_user,
         ))
-        .layer(axum::middleware::from_fn(server_timing))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guards::reject_cross_site,
@@ -145,7 +151,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&csp::content_security_policy(None))
+            HeaderValue::from_str(&csp::content_security_policy(&[]))
                 .expect("static policy is ASCII"),
         ))
         .layer(axum::middleware::map_response(
@@ -201,6 +207,8 @@ struct Health {
     uptime_seconds: u64,
     /// The published data edition; `null` until one is published.
     edition: Option<HealthEdition>,
+    /// Rendered pages held in memory.
+    page_cache: cache::CacheStats,
 }
 
 #[derive(Serialize)]
@@ -227,12 +235,22 @@ async fn resolve_view(
     next.run(req).await
 }
 
-/// Renders pages whole before sending them, and says how long that took in
-/// a `Server-Timing` header (shown by browsers' developer tools; read by
-/// `scripts/bench-pages`). Pages are small and render synchronously, so
-/// nothing is gained by streaming them, and a whole body gets a
-/// Content-Length and compresses in one piece.
-async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Public responses from the page cache, or rendered and kept there.
+async fn page_cache(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    cache::serve(&state.pages, &state.editions, &state.assessments, req, next).await
+}
+
+/// Renders pages whole before sending them, gives each the policy that
+/// allows exactly its inline scripts (by hash), and says how long rendering
+/// took in a `Server-Timing` header (shown by browsers' developer tools;
+/// read by `scripts/bench-pages`). Pages are small and render
+/// synchronously, so nothing is gained by streaming them, and a whole body
+/// gets a Content-Length, compresses in one piece and can be cached.
+async fn finish_page(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let started = Instant::now();
     let res = next.run(req).await;
     if !is_html(&res) {
@@ -246,6 +264,12 @@ async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    let bytes = csp::without_script_nonces(&bytes);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let policy = csp::content_security_policy(&csp::inline_script_hashes(&bytes));
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        parts.headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
         parts.headers.insert("server-timing", v);
@@ -268,6 +292,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: state.started.elapsed().as_secs(),
         edition,
+        page_cache: state.pages.stats(),
     };
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(health))
 }

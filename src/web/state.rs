@@ -24,6 +24,8 @@ pub struct AppState {
     pub fingertips_url: String,
     /// Recorded partnership self-assessments, read now and then.
     pub assessments: Arc<crate::plan::AssessmentCache>,
+    /// Rendered public responses (`web::cache`).
+    pub pages: Arc<super::cache::PageCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -81,15 +81,15 @@ pub fn OverviewPage() -> impl IntoView {
                             let value = p.and_then(|p| p.value);
                             // The nation is the benchmark: it is not judged.
                             let j = p.filter(|_| i > 0).map_or(Judgement::NotCompared, |p| ind.judged(p).1);
-                            let text = value.map(|v| number(v, decimals(ind))).unwrap_or_else(|| "-".into());
+                            let shown = value.map(|v| number(v, decimals(ind)));
                             let label = format!(
                                 "{name}: {}{}",
-                                value.map(|v| number(v, decimals(ind))).unwrap_or_else(|| "no data".into()),
+                                shown.as_deref().unwrap_or("no data"),
                                 if i > 0 { format!(", {}", j.label().to_lowercase()) } else { String::new() }
                             );
                             view! {
-                                <td class=format!("rug__cell {}", tone_class(j)) title=label.clone()>
-                                    {text}
+                                <td class=format!("rug__cell {}", tone_class(j)) title=label>
+                                    {shown.unwrap_or_else(|| "-".into())}
                                     <span class="rug__letter" aria-hidden="true">{letter(j)}</span>
                                     <span class="visually-hidden">{if i > 0 { format!(" {}", j.label()) } else { String::new() }}</span>
                                 </td>

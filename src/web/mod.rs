@@ -65,7 +65,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         region: config.region.clone(),
         nation: config.nation.clone(),
     });
-    let state = AppState {
+    let state = AppState(Arc::new(state::Shared {
         leptos_options: leptos_options(config),
         site: site.clone(),
         editions: editions.clone(),
@@ -76,17 +76,19 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         fingertips_url: config.fingertips_url.clone(),
         assessments: Default::default(),
         pages: Arc::new(cache::PageCache::new(config.page_cache_bytes)),
-    };
+    }));
     let max_body_bytes = config.max_body_bytes;
     let secure_cookies = config.secure_cookies;
     let context = move || {
         provide_context(site.clone());
     };
-    let (routes, _) =
+    let (leptos_routes, _) =
         generate_route_list_with_exclusions_and_ssg_and_context(App, None, context.clone());
     let pkg_dir = config.site_root.join("pkg");
 
-    Router::new()
+    // The routes. Matching a route clones its handler (the Leptos ones hold
+    // the Leptos options), so the page cache sits in front of them all.
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .nest_service(
             "/pkg",
@@ -94,7 +96,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
                 .fallback_service(ServeDir::new(pkg_dir))
                 .layer(axum::middleware::map_response(immutable_when_ok)),
         )
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(&state, leptos_routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
@@ -117,6 +119,10 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
             state.clone(),
             crate::plan::routes::load,
         ))
+        .with_state(state.clone());
+
+    Router::new()
+        .fallback_service(routes)
         .layer(axum::middleware::from_fn(finish_page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -318,12 +318,13 @@ fn public_path(path: &str) -> bool {
     let mut parts = path.split('/').skip(1);
     let first = parts.next().unwrap_or("");
     let rest: Vec<&str> = parts.collect();
-    match (first, rest.as_slice()) {
-        ("", []) | ("overview", []) | ("other", []) | ("plan", []) | ("partnership", []) => true,
-        ("priority", [_]) | ("indicator", [_]) | ("indicator", [_, _]) => true,
-        ("api", ["v1", ..]) => true,
-        _ => false,
-    }
+    matches!(
+        (first, rest.as_slice()),
+        ("" | "overview" | "other" | "plan" | "partnership", [])
+            | ("priority" | "indicator", [_])
+            | ("indicator", [_, _])
+            | ("api", ["v1", ..])
+    )
 }
 
 /// Only a whole, successful, shareable response is kept.

@@ -5,16 +5,17 @@
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use hwb_outcomes::catalogue::Catalogue;
-use hwb_outcomes::config::Config;
 use hwb_outcomes::editions::Editions;
 use hwb_outcomes::store::{Role, Store};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 #[path = "support/html.rs"]
 mod html;
 use html::visible;
+#[path = "support/demo_store.rs"]
+mod demo_store;
+use demo_store::demo_store;
 
 struct Site {
     router: axum::Router,
@@ -30,24 +31,7 @@ async fn site() -> Site {
 }
 
 async fn site_with(env: &[(&str, &str)]) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let mut vars: HashMap<String, String> = [
-        (
-            "HWB_DATA_DIR".to_owned(),
-            dir.path().join("data").to_string_lossy().into_owned(),
-        ),
-        (
-            "LEPTOS_SITE_ROOT".to_owned(),
-            dir.path().to_string_lossy().into_owned(),
-        ),
-    ]
-    .into();
-    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let store = Arc::new(Store::open(&config.data_dir).await.unwrap());
-    hwb_outcomes::demo::install_if_empty(&store, &config)
-        .await
-        .unwrap();
+    let (config, store, dir) = demo_store(env).await;
     // A second edition, a draft, to publish and roll back.
     add_edition(&store, "Board, 10 December 2026").await;
     for (email, role) in [

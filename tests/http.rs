@@ -1,8 +1,7 @@
 //! The HTTP surface, in-process: pages, status codes, security headers,
 //! compression and caching.
 
-use axum::body::{Body, to_bytes};
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use hwb_outcomes::catalogue::Catalogue;
 use hwb_outcomes::config::Config;
 use hwb_outcomes::dataset::Dataset;
@@ -10,11 +9,13 @@ use hwb_outcomes::editions::Editions;
 use hwb_outcomes::store::Edition;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use tower::ServiceExt;
 
 #[path = "support/html.rs"]
 mod html;
 use html::visible;
+#[path = "support/get.rs"]
+mod get;
+use get::get;
 
 struct Fixture {
     router: axum::Router,
@@ -82,25 +83,6 @@ fn editions(list: Vec<Edition>, config: &Config) -> std::sync::Arc<Editions> {
         .map(|e| Dataset::build(e, &frame, &catalogue).unwrap())
         .collect();
     std::sync::Arc::new(Editions::fixed(datasets, std::sync::Arc::new(catalogue)))
-}
-
-async fn get(
-    router: &axum::Router,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut req = Request::get(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let res = router
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let (parts, body) = res.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap().to_vec();
-    (parts.status, parts.headers, bytes)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -4,7 +4,7 @@
 //! signed-in and unknown requests pass through, and a crawl of every page
 //! stays within the byte limit.
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use hwb_outcomes::catalogue::Catalogue;
 use hwb_outcomes::config::Config;
@@ -15,6 +15,13 @@ use std::io::Read;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+#[path = "support/demo_store.rs"]
+mod demo_store;
+use demo_store::demo_store;
+#[path = "support/get.rs"]
+mod get;
+use get::get;
+
 struct Site {
     router: axum::Router,
     config: Config,
@@ -24,24 +31,7 @@ struct Site {
 }
 
 async fn site(env: &[(&str, &str)]) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let mut vars: HashMap<String, String> = [
-        (
-            "HWB_DATA_DIR".to_owned(),
-            dir.path().join("data").to_string_lossy().into_owned(),
-        ),
-        (
-            "LEPTOS_SITE_ROOT".to_owned(),
-            dir.path().to_string_lossy().into_owned(),
-        ),
-    ]
-    .into();
-    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let store = Arc::new(Store::open(&config.data_dir).await.unwrap());
-    hwb_outcomes::demo::install_if_empty(&store, &config)
-        .await
-        .unwrap();
+    let (config, store, dir) = demo_store(env).await;
     let editions = open(&store).await;
     Site {
         router: hwb_outcomes::web::router(&config, editions.clone()),
@@ -63,28 +53,6 @@ async fn open(store: &Arc<Store>) -> Arc<Editions> {
 /// Another server on the same store: it has rendered nothing yet.
 async fn fresh(site: &Site) -> axum::Router {
     hwb_outcomes::web::router(&site.config, open(&site.store).await)
-}
-
-async fn get(
-    router: &axum::Router,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::get(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let res = router
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let (parts, body) = res.into_parts();
-    (
-        parts.status,
-        parts.headers,
-        to_bytes(body, usize::MAX).await.unwrap().to_vec(),
-    )
 }
 
 /// Equal bytes, or a failure showing where they part.

@@ -6,10 +6,13 @@
 use super::common::{
     EditionSelector, NoData, dataset, decimals, href, number, tone_class, use_view,
 };
+use crate::dataset::IndicatorData;
 use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
+use html_escape::{encode_double_quoted_attribute_to_string, encode_text_to_string};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use std::fmt::Write;
 
 /// The letter a cell carries so colour never stands alone.
 fn letter(j: Judgement) -> &'static str {
@@ -62,59 +65,29 @@ pub fn OverviewPage() -> impl IntoView {
         .iter()
         .map(|p| (p.title.clone(), p.indicators().collect::<Vec<_>>(), true))
         .chain([
-            ("Headline measures".to_owned(), board.headline_indicators().collect(), !board.headline.is_empty()),
+            (
+                "Headline measures".to_owned(),
+                board.headline_indicators().collect(),
+                !board.headline.is_empty(),
+            ),
             ("Other indicators in this edition".to_owned(), others, false),
         ])
         .map(|(title, ids, always)| {
             let members: Vec<_> = ids.iter().filter_map(|id| d.indicator(id)).collect();
             let empty = members.is_empty();
-            let rows = members
-                .into_iter()
-                .map(|ind| {
-                    let home = ind.series(0, &site.home.code).and_then(|s| s.latest());
-                    let period = home.map(|p| p.period);
-                    let cells = areas
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (code, name))| {
-                            let p = period.and_then(|t| ind.series(0, code)?.at(t));
-                            let value = p.and_then(|p| p.value);
-                            // The nation is the benchmark: it is not judged.
-                            let j = p.filter(|_| i > 0).map_or(Judgement::NotCompared, |p| ind.judged(p).1);
-                            let shown = value.map(|v| number(v, decimals(ind)));
-                            let label = format!(
-                                "{name}: {}{}",
-                                shown.as_deref().unwrap_or("no data"),
-                                if i > 0 { format!(", {}", j.label().to_lowercase()) } else { String::new() }
-                            );
-                            view! {
-                                <td class=format!("rug__cell {}", tone_class(j)) title=label>
-                                    {shown.unwrap_or_else(|| "-".into())}
-                                    <span class="rug__letter" aria-hidden="true">{letter(j)}</span>
-                                    <span class="visually-hidden">{if i > 0 { format!(" {}", j.label()) } else { String::new() }}</span>
-                                </td>
-                            }
-                        })
-                        .collect_view();
-                    let link = href(&format!("/indicator/{}", ind.id), &view, &site.home.code, &site);
-                    view! {
-                        <tr>
-                            <th scope="row" class="rug__indicator">
-                                <a class="link" href=link>{ind.title().to_owned()}</a>
-                                <span class="hint">{period.map(|p| format!(" {}", ind.period_label(p))).unwrap_or_default()}</span>
-                            </th>
-                            {cells}
-                        </tr>
-                    }
-                })
-                .collect_view();
+            let mut html = String::with_capacity(64 * 1024);
+            group_html(&mut html, &title, areas.len() + 1);
+            for ind in members {
+                let link = href(
+                    &format!("/indicator/{}", ind.id),
+                    &view,
+                    &site.home.code,
+                    &site,
+                );
+                row_html(&mut html, ind, &link, &site.home.code, &areas);
+            }
             // Most editions have no other indicators: no empty group then.
-            (!empty || always).then(|| view! {
-                <tbody>
-                    <tr class="rug__group"><th scope="rowgroup" colspan=areas.len() + 1>{title}</th></tr>
-                    {rows}
-                </tbody>
-            })
+            (!empty || always).then(|| view! { <tbody inner_html=html /> })
         })
         .collect_view();
     view! {
@@ -144,4 +117,76 @@ pub fn OverviewPage() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+// The rug is the largest page: about 1,100 cells of three elements each. A
+// view per cell cost most of its render time, so its rows are written
+// straight into one buffer, every text and attribute escaped by html-escape
+// (as tachys itself escapes them).
+
+/// The group's heading row.
+fn group_html(html: &mut String, title: &str, columns: usize) {
+    let _ = write!(
+        html,
+        r#"<tr class="rug__group"><th scope="rowgroup" colspan="{columns}">"#
+    );
+    encode_text_to_string(title, html);
+    html.push_str("</th></tr>");
+}
+
+/// One indicator's row: its title and period, then a cell per area at the
+/// home area's latest period.
+fn row_html(
+    html: &mut String,
+    ind: &IndicatorData,
+    link: &str,
+    home: &str,
+    areas: &[(String, String)],
+) {
+    let period = ind
+        .series(0, home)
+        .and_then(|s| s.latest())
+        .map(|p| p.period);
+    html.push_str(r#"<tr><th scope="row" class="rug__indicator"><a class="link" href=""#);
+    encode_double_quoted_attribute_to_string(link, html);
+    html.push_str(r#"">"#);
+    encode_text_to_string(ind.title(), html);
+    html.push_str(r#"</a><span class="hint">"#);
+    if let Some(p) = period {
+        html.push(' ');
+        encode_text_to_string(ind.period_label(p), html);
+    }
+    html.push_str("</span></th>");
+    for (i, (code, name)) in areas.iter().enumerate() {
+        let p = period.and_then(|t| ind.series(0, code)?.at(t));
+        // The nation is the benchmark: it is not judged.
+        let j = p
+            .filter(|_| i > 0)
+            .map_or(Judgement::NotCompared, |p| ind.judged(p).1);
+        let shown = p.and_then(|p| p.value).map(|v| number(v, decimals(ind)));
+        let _ = write!(html, r#"<td class="rug__cell {}" title=""#, tone_class(j));
+        encode_double_quoted_attribute_to_string(name, html);
+        html.push_str(": ");
+        html.push_str(shown.as_deref().unwrap_or("no data"));
+        if i > 0 {
+            html.push_str(", ");
+            html.push_str(&j.label().to_lowercase());
+        }
+        html.push_str(r#"">"#);
+        html.push_str(shown.as_deref().unwrap_or("-"));
+        let _ = write!(
+            html,
+            r#"<span class="rug__letter" aria-hidden="true">{}</span>"#,
+            letter(j)
+        );
+        if i > 0 {
+            let _ = write!(
+                html,
+                r#"<span class="visually-hidden"> {}</span>"#,
+                j.label()
+            );
+        }
+        html.push_str("</td>");
+    }
+    html.push_str("</tr>");
 }

@@ -85,7 +85,7 @@ pub fn without_script_nonces(html: &[u8]) -> Vec<u8> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// HSTS for deployments behind TLS (`HWB_SECURE_COOKIES=true`): a year.

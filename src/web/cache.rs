@@ -110,6 +110,7 @@ impl PageCache {
         let spawned = std::thread::Builder::new()
             .name("page-compress".into())
             .spawn(move || {
+                lowest_priority();
                 for entry in rx {
                     compress(&entry);
                 }
@@ -164,6 +165,21 @@ impl PageCache {
         {
             let _ = tx.try_send(entry.clone());
         }
+    }
+}
+
+/// Makes the calling thread yield its core to any other: the compressing
+/// thread works only when requests leave a core idle, so a first render is
+/// never slowed by the compression of the page before it.
+fn lowest_priority() {
+    // SAFETY: setpriority takes plain integers and touches no memory; on
+    // Linux `PRIO_PROCESS` with 0 names the calling thread alone.
+    #[cfg(target_os = "linux")]
+    let failed = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) } != 0;
+    #[cfg(not(target_os = "linux"))]
+    let failed = false;
+    if failed {
+        tracing::warn!("cannot lower the page-compress thread's priority");
     }
 }
 

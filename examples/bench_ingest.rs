@@ -57,6 +57,62 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// With `BENCH_RSS_TRACE` set, samples the resident set every 5 ms on a
+/// thread and prints to stderr when it peaked; `mark` prints each phase as
+/// it ends, so the peak can be placed in the ingest.
+struct RssTrace {
+    start: Instant,
+    peak: std::sync::Mutex<(f64, u64)>,
+}
+
+static TRACE: std::sync::OnceLock<RssTrace> = std::sync::OnceLock::new();
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn start_trace() {
+    if std::env::var_os("BENCH_RSS_TRACE").is_none() {
+        return;
+    }
+    let trace = TRACE.get_or_init(|| RssTrace {
+        start: Instant::now(),
+        peak: Default::default(),
+    });
+    std::thread::spawn(move || {
+        loop {
+            let (t, rss) = (trace.start.elapsed().as_secs_f64(), rss_kib());
+            let mut peak = trace.peak.lock().unwrap();
+            if rss > peak.1 {
+                *peak = (t, rss);
+            }
+            drop(peak);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+}
+
+fn mark(what: &'static str) {
+    if let Some(trace) = TRACE.get() {
+        let t = trace.start.elapsed().as_secs_f64();
+        eprintln!("{t:.3} s {:>8} KiB {what}", rss_kib());
+    }
+}
+
+fn report_trace() {
+    if let Some(trace) = TRACE.get() {
+        let (t, rss) = *trace.peak.lock().unwrap();
+        eprintln!("sampled peak {rss} KiB at {t:.3} s");
+    }
+}
+
 fn generate(path: &str) {
     let (catalogue, gazetteer) = (Catalogue::bundled(), Gazetteer::bundled());
     let england = gazetteer.get("E92000001").unwrap();
@@ -191,35 +247,49 @@ fn ingest(path: &str, data_dir: &str) {
         .build()
         .unwrap();
     let store = open_store(&rt, data_dir);
-    // As `hwb-outcomes ingest` does: the bytes are staged (hashed, written,
-    // synced) on one thread while the rows are validated.
+    // As `hwb-outcomes ingest` does: the file is copied into the store and
+    // mapped, and validated while the copy is hashed and synced on another
+    // thread; the frame is written as Parquet meanwhile.
+    start_trace();
     let start = Instant::now();
-    let bytes = ingest::load(std::path::Path::new(path)).unwrap();
+    let mapped = store.copy_in(std::path::Path::new(path)).unwrap();
+    mark("copied in");
     let mut validated = 0.0;
-    let (extract, staged) = store.stage_during(&bytes, || {
-        let extract = ingest::read("national.csv", &bytes, None, &ctx);
+    let mut frame_bytes = 0;
+    let ((extract, stored), staged) = mapped.stage_during(|mapped| {
+        let release = |text: &[u8]| mapped.release(text);
+        let mut ctx = ctx.clone();
+        ctx.release = Some(&release);
+        let mut extract = ingest::read("national.csv", mapped.bytes(), None, &ctx);
         validated = start.elapsed().as_secs_f64();
-        extract
+        mark("validated and framed");
+        assert!(
+            extract.report.is_valid(),
+            "{:?}",
+            extract.report.errors.first()
+        );
+        let frame = extract.frame.as_mut().unwrap();
+        frame_bytes = frame.estimated_size();
+        let stored = store.stage_frame(frame).unwrap();
+        mark("frame staged");
+        (extract, stored)
     });
     let staged_at = start.elapsed().as_secs_f64();
-    drop(bytes);
-    assert!(
-        extract.report.is_valid(),
-        "{:?}",
-        extract.report.errors.first()
-    );
-    let mut frame = extract.frame.unwrap();
-    let frame_bytes = frame.estimated_size();
+    mark("bytes staged");
+    drop(extract);
+    mark("frame dropped");
     let upload = rt
         .block_on(store.keep_upload(
             "national.csv",
             staged.unwrap(),
             "fingertips",
-            &mut frame,
+            stored,
             "bench",
         ))
         .unwrap();
     let secs = start.elapsed().as_secs_f64();
+    mark("kept");
+    report_trace();
     println!(
         "{{\"mode\":\"ingest\",\"rows\":{},\"validate_seconds\":{validated:.3},\"staged_seconds\":{staged_at:.3},\"seconds\":{secs:.3},\"frame_bytes\":{frame_bytes},\"peak_rss_kib\":{}}}",
         upload.rows,

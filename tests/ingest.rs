@@ -895,6 +895,98 @@ fn upload_files(data: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Reads `bytes` as the command line does with a store: copied in, mapped,
+/// validated in pieces with its pages given back behind the reader.
+fn read_mapped(
+    store: &hwb_outcomes::store::Store,
+    path: &std::path::Path,
+    limits: Limits,
+) -> (Extract, hwb_outcomes::store::Staged, usize) {
+    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+    let mapped = store.copy_in(path).unwrap();
+    let released = std::sync::atomic::AtomicUsize::new(0);
+    let (extract, staged) = mapped.stage_during(|mapped| {
+        let release = |text: &[u8]| {
+            released.fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed);
+            mapped.release(text);
+        };
+        let mut ctx = Context::new(&c, &g);
+        ctx.limits = limits;
+        ctx.release = Some(&release);
+        ingest::read("mapped.csv", mapped.bytes(), None, &ctx)
+    });
+    (extract, staged.unwrap(), released.into_inner())
+}
+
+#[test]
+fn a_mapped_file_reads_as_the_same_bytes_in_memory() {
+    // Enough rows for many pages in each of several pieces.
+    let rows: Vec<String> = (0..6000)
+        .map(|i| {
+            let area = format!("E06{:06}", i / 20);
+            ft_row(
+                &area,
+                &(2000 + i % 20).to_string(),
+                "13.4",
+                "10.2",
+                "16.6",
+                "",
+                "",
+            )
+        })
+        .collect();
+    let text = file(&rows);
+    let latin1 =
+        encoding_rs_like_windows_1252(&file(&rows[..50]).replace("Somewhere", "Ynys M\u{f4}n"));
+    let limits = Limits {
+        piece_bytes: 64 << 10,
+        ..Limits::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    with_store(&data.clone(), |store| async move {
+        for (name, bytes) in [("utf8.csv", text.as_bytes()), ("latin1.csv", &latin1[..])] {
+            let source = dir.path().join(name);
+            std::fs::write(&source, bytes).unwrap();
+            let (mapped, staged, released) = read_mapped(&store, &source, limits);
+            let in_memory = read_with("mapped.csv", bytes, limits);
+            assert!(
+                mapped.report.is_valid(),
+                "{name}: {:#?}",
+                mapped.report.errors
+            );
+            assert_eq!(mapped.report.rows, in_memory.report.rows, "{name}");
+            assert_eq!(mapped.report.warnings, in_memory.report.warnings, "{name}");
+            let (a, b) = (mapped.frame.unwrap(), in_memory.frame.unwrap());
+            assert!(
+                as_text(&a).unwrap().equals_missing(&as_text(&b).unwrap()),
+                "{name}"
+            );
+            if name == "utf8.csv" {
+                // Every row's text but each piece's last row was handed back.
+                assert!(
+                    released > bytes.len() / 2,
+                    "released {released} of {}",
+                    bytes.len()
+                );
+            }
+            // The staged copy is the file, hashed as the in-memory path hashes.
+            let from_memory = store.stage(bytes).unwrap();
+            assert_eq!(staged.sha256(), from_memory.sha256(), "{name}");
+            drop((staged, from_memory));
+            assert!(
+                upload_files(&data).is_empty(),
+                "{name}: nothing kept unless kept"
+            );
+        }
+        // A file that is not there is an error naming it, and leaves nothing.
+        let missing = dir.path().join("missing.csv");
+        let err = store.copy_in(&missing).err().unwrap().to_string();
+        assert!(err.contains("missing.csv"), "{err}");
+        assert!(upload_files(&data).is_empty());
+    });
+}
+
 #[test]
 fn staged_bytes_are_kept_only_with_a_valid_upload() {
     let good = file(&[ft_row("E06000006", "2023", "13", "10", "16", "", "")]);
@@ -917,14 +1009,10 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
         // Accepted: kept under its SHA-256, with its frame, nothing else.
         let (extract, staged) = store.stage_during(good.as_bytes(), || read("good.csv", &good));
         let mut frame = extract.frame.unwrap();
+        let stored = store.stage_frame(&mut frame).unwrap();
+        assert_eq!(upload_files(&data).len(), 2, "bytes and frame staged");
         let upload = store
-            .keep_upload(
-                "good.csv",
-                staged.unwrap(),
-                "fingertips",
-                &mut frame,
-                "test",
-            )
+            .keep_upload("good.csv", staged.unwrap(), "fingertips", stored, "test")
             .await
             .unwrap();
         assert_eq!(upload.size as usize, good.len());

@@ -10,7 +10,7 @@ use crate::catalogue::Catalogue;
 use crate::cli::ReadArgs;
 use crate::config::Config;
 use crate::ingest::{self, Context, Extract, Limits};
-use crate::store::{Staged, Store, StoreError};
+use crate::store::{Staged, StagedFrame, Store, StoreError};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,8 +32,11 @@ fn limits(read: &ReadArgs) -> Limits {
 }
 
 /// A file read and validated, and (for `ingest`) its bytes staged in the
-/// store meanwhile.
-type Checked = (PathBuf, Option<Result<Staged, StoreError>>, Extract);
+/// store meanwhile, then its frame when it is valid.
+type Checked = (PathBuf, Stored, Extract);
+
+/// A file's bytes and (when valid) its frame, staged in the store.
+type Stored = Option<Result<(Staged, Option<StagedFrame>), StoreError>>;
 
 /// Reads and validates each file, with a progress bar on a terminal. With a
 /// store, each file's bytes are staged in it while they are validated.
@@ -87,19 +90,7 @@ fn read_all(
                     meta.len(),
                     ctx.limits.max_bytes
                 )),
-                Ok(_) => match ingest::load(path) {
-                    Err(e) => refuse(format!("cannot be read: {e}")),
-                    Ok(bytes) => {
-                        let check = || ingest::read(&name, &bytes, read.sheet.as_deref(), &ctx);
-                        match store {
-                            Some(store) => {
-                                let (extract, staged) = store.stage_during(&bytes, check);
-                                (Some(staged), extract)
-                            }
-                            None => (None, check()),
-                        }
-                    }
-                },
+                Ok(_) => check_file(path, &name, read.sheet.as_deref(), &ctx, store).unwrap_or_else(refuse),
             };
             (path.clone(), staged, extract)
         })
@@ -108,6 +99,35 @@ fn read_all(
         bar.finish_and_clear();
     }
     out
+}
+
+/// Validates one file. With a store, the file is copied into it and mapped,
+/// and validated while the copy is hashed and synced, so the file is never
+/// held whole in memory; without, it is read into memory.
+fn check_file(
+    path: &Path,
+    name: &str,
+    sheet: Option<&str>,
+    ctx: &Context,
+    store: Option<&Store>,
+) -> Result<(Stored, Extract), String> {
+    let Some(store) = store else {
+        let bytes = ingest::load(path).map_err(|e| format!("cannot be read: {e}"))?;
+        return Ok((None, ingest::read(name, &bytes, sheet, ctx)));
+    };
+    let mapped = store
+        .copy_in(path)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    let ((extract, frame), staged) = mapped.stage_during(|mapped| {
+        let release = |text: &[u8]| mapped.release(text);
+        let mut ctx = ctx.clone();
+        ctx.release = Some(&release);
+        let mut extract = ingest::read(name, mapped.bytes(), sheet, &ctx);
+        let frame = extract.frame.as_mut().map(|f| store.stage_frame(f));
+        (extract, frame.transpose())
+    });
+    let stored = staged.and_then(|staged| Ok((staged, frame?)));
+    Ok((Some(stored), extract))
 }
 
 fn print_report(report: &ingest::report::Report) {
@@ -309,8 +329,8 @@ pub fn ingest(
         let mut ids = Vec::new();
         for (_, staged, extract) in &mut results {
             let format = extract.report.format.map_or("unknown", |f| f.label());
-            let frame = extract.frame.as_mut().expect("checked above");
-            let staged = staged.take().expect("staged while validated")?;
+            let (staged, frame) = staged.take().expect("staged while validated")?;
+            let frame = frame.expect("a valid file's frame is staged");
             ids.push(
                 store
                     .keep_upload(&extract.report.file, staged, format, frame, &actor)

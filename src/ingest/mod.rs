@@ -73,6 +73,10 @@ impl Default for Limits {
     }
 }
 
+/// Gives back a stretch of a mapped file's text the rows are done with.
+pub type Release<'a> = dyn Fn(&[u8]) + Sync + 'a;
+
+#[derive(Clone)]
 pub struct Context<'a> {
     pub catalogue: &'a Catalogue,
     pub gazetteer: &'a Gazetteer,
@@ -82,9 +86,19 @@ pub struct Context<'a> {
     pub limits: Limits,
     /// Called now and then with (bytes read, total bytes).
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Called with each stretch of the file's text that the rows are done
+    /// with, so a mapped file's pages can be given back
+    /// (`store::Mapped::release`).
+    pub release: Option<&'a Release<'a>>,
 }
 
 impl<'a> Context<'a> {
+    fn released(&self, text: &[u8]) {
+        if let Some(release) = self.release {
+            release(text);
+        }
+    }
+
     pub fn new(catalogue: &'a Catalogue, gazetteer: &'a Gazetteer) -> Context<'a> {
         Context {
             catalogue,
@@ -92,6 +106,7 @@ impl<'a> Context<'a> {
             held_from: HashMap::new(),
             limits: Limits::default(),
             progress: None,
+            release: None,
         }
     }
 }
@@ -378,10 +393,13 @@ fn read_part<'a>(
         }
         if row.is_multiple_of(65_536) {
             progress.add((last_start - reported) as u64);
+            ctx.released(&part.as_bytes()[reported..last_start]);
             reported = last_start;
         }
     }
     progress.add((part.len() - reported.min(part.len())) as u64);
+    // The last row is looked at again below, so it is kept.
+    ctx.released(&part.as_bytes()[reported.min(last_start)..last_start]);
     v.done();
     Part {
         validator: v,

@@ -12,7 +12,6 @@
 use crate::frame;
 use chrono::Utc;
 use polars::prelude::*;
-use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::io::Write;
@@ -22,6 +21,7 @@ use tokio::sync::Mutex;
 mod accounts;
 mod backup;
 mod plan;
+mod staging;
 
 use crate::metadata::FORMAT as METADATA_FORMAT;
 
@@ -29,6 +29,7 @@ use crate::metadata::FORMAT as METADATA_FORMAT;
 const INDICATORS_SUFFIX: &str = "indicators.parquet";
 pub use accounts::{AttemptLimits, AuditEntry, Role, User};
 pub use backup::{Summary as BackupSummary, restore};
+pub use staging::{Mapped, Staged, StagedFrame};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -132,6 +133,17 @@ fn write_atomically(
     sync_dir(path)
 }
 
+/// A frame as Parquet. Uncompressed: a frame is mostly dictionary codes
+/// and floats, which LZ4 shrank by a sixth for a quarter of the write
+/// time. No statistics: frames are always read whole.
+fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -> Result<()> {
+    ParquetWriter::new(&mut *file)
+        .with_compression(ParquetCompression::Uncompressed)
+        .with_statistics(StatisticsOptions::empty())
+        .finish(frame)?;
+    file.flush().map_err(io(path))
+}
+
 /// Makes a rename into `path`'s folder durable.
 fn sync_dir(path: &Path) -> Result<()> {
     match path.parent() {
@@ -145,48 +157,6 @@ fn sync_folder(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io(dir))
-}
-
-/// Removes staged bytes a killed process left behind. Only old ones: a
-/// younger one may belong to an ingest running now in another process.
-fn remove_stale_staging(uploads: &Path) {
-    let Ok(entries) = std::fs::read_dir(uploads) else {
-        return;
-    };
-    let day = std::time::Duration::from_secs(24 * 60 * 60);
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
-        if stale && name.to_string_lossy().starts_with("staging-") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// An upload's original bytes on disk under a temporary name
-/// (`Store::stage`), removed unless kept.
-pub struct Staged {
-    path: PathBuf,
-    sha256: String,
-    size: u64,
-    kept: bool,
-}
-
-impl Staged {
-    pub fn sha256(&self) -> &str {
-        &self.sha256
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 fn now() -> String {
@@ -217,7 +187,7 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("src/store/migrations").run(&pool).await?;
-        remove_stale_staging(&dir.join("uploads"));
+        staging::remove_stale_staging(&dir.join("uploads"));
         Ok(Store {
             pool,
             dir: dir.to_owned(),
@@ -256,65 +226,13 @@ impl Store {
     }
 
     fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<()> {
-        write_atomically(path, |file| {
-            // Uncompressed: a frame is mostly dictionary codes and floats,
-            // which LZ4 shrank by a sixth for a quarter of the write time.
-            // No statistics: frames are always read whole.
-            ParquetWriter::new(&mut *file)
-                .with_compression(ParquetCompression::Uncompressed)
-                .with_statistics(StatisticsOptions::empty())
-                .finish(frame)?;
-            file.flush().map_err(io(path))
-        })
+        write_atomically(path, |file| write_parquet(file, path, frame))
     }
 
     /// A stored frame, its string columns as plain text (`frame::as_text`).
     pub fn read_frame(path: &Path) -> Result<DataFrame> {
         let file = std::fs::File::open(path).map_err(io(path))?;
         Ok(frame::as_text(&ParquetReader::new(file).finish()?)?)
-    }
-
-    /// Writes an upload's original bytes under a temporary name, hashing
-    /// them on the way, and syncs them to disk. Blocking: run it beside
-    /// validation (`std::thread::scope`) so the disk works while the CPU
-    /// checks rows. Nothing is kept until `keep_upload`; dropping the
-    /// `Staged` removes the file.
-    pub fn stage(&self, bytes: &[u8]) -> Result<Staged> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = self
-            .dir
-            .join("uploads")
-            .join(format!("staging-{}-{n}.partial", std::process::id()));
-        let mut staged = Staged {
-            path,
-            sha256: String::new(),
-            size: bytes.len() as u64,
-            kept: false,
-        };
-        let path = &staged.path;
-        let mut file = std::fs::File::create(path).map_err(io(path))?;
-        let mut hasher = Sha256::new();
-        for piece in bytes.chunks(1 << 20) {
-            hasher.update(piece);
-            file.write_all(piece).map_err(io(path))?;
-        }
-        file.sync_all().map_err(io(path))?;
-        staged.sha256 = hex::encode(hasher.finalize());
-        Ok(staged)
-    }
-
-    /// Runs `work` (validating the file) while `bytes` are staged on
-    /// another thread.
-    pub fn stage_during<T>(&self, bytes: &[u8], work: impl FnOnce() -> T) -> (T, Result<Staged>) {
-        std::thread::scope(|scope| {
-            let staging = scope.spawn(|| self.stage(bytes));
-            let out = work();
-            let staged = staging
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (out, staged)
-        })
     }
 
     /// Keeps an accepted upload: its original bytes and its validated frame.
@@ -327,16 +245,18 @@ impl Store {
         by: &str,
     ) -> Result<Upload> {
         let staged = self.stage(bytes)?;
+        let frame = self.stage_frame(frame)?;
         self.keep_upload(file_name, staged, format, frame, by).await
     }
 
-    /// Keeps an accepted upload from its staged bytes (`stage`).
+    /// Keeps an accepted upload from its staged bytes and frame (`stage`,
+    /// `stage_frame`).
     pub async fn keep_upload(
         &self,
         file_name: &str,
         mut staged: Staged,
         format: &str,
-        frame: &mut DataFrame,
+        mut frame: StagedFrame,
         by: &str,
     ) -> Result<Upload> {
         let _guard = self.writes.lock().await;
@@ -345,8 +265,8 @@ impl Store {
         let original = self.upload_bytes_path(&sha256);
         // Content-addressed: the same bytes uploaded twice are kept once.
         if !original.exists() {
-            std::fs::rename(&staged.path, &original).map_err(io(&original))?;
-            staged.kept = true;
+            std::fs::rename(&staged.file.path, &original).map_err(io(&original))?;
+            staged.file.kept = true;
             sync_dir(&original)?;
         }
         drop(staged);
@@ -359,21 +279,24 @@ impl Store {
         .bind(size)
         .bind(&sha256)
         .bind(format)
-        .bind(frame.height() as i64)
+        .bind(frame.rows as i64)
         .bind(&uploaded_at)
         .bind(by)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
         // The frame is in place before the row that names it commits.
-        Self::write_frame(&self.upload_frame_path(id), frame)?;
+        let path = self.upload_frame_path(id);
+        std::fs::rename(&frame.file.path, &path).map_err(io(&path))?;
+        frame.file.kept = true;
+        sync_dir(&path)?;
         audit(
             &mut tx,
             by,
             "upload",
             &format!(
                 "{file_name} ({size} bytes, sha256 {sha256}, {} rows)",
-                frame.height()
+                frame.rows
             ),
         )
         .await?;
@@ -384,7 +307,7 @@ impl Store {
             size,
             sha256,
             format: format.to_owned(),
-            rows: frame.height() as i64,
+            rows: frame.rows as i64,
             uploaded_at,
             uploaded_by: by.to_owned(),
         })

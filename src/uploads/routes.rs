@@ -147,10 +147,12 @@ async fn accept(
             files
                 .into_iter()
                 .map(|(name, bytes)| {
-                    let (extract, staged) = store.stage_during(&bytes, || {
-                        ingest::read(&name, &bytes, sheet.as_deref(), &ctx)
+                    let ((extract, frame), staged) = store.stage_during(&bytes, || {
+                        let mut extract = ingest::read(&name, &bytes, sheet.as_deref(), &ctx);
+                        let frame = extract.frame.as_mut().map(|f| store.stage_frame(f));
+                        (extract, frame)
                     });
-                    (name, bytes.len(), staged, extract)
+                    (name, bytes.len(), staged, frame, extract)
                 })
                 .collect::<Vec<_>>()
         })
@@ -165,20 +167,20 @@ async fn accept(
             ));
         }
     };
-    let all_valid = checked.iter().all(|(_, _, _, x)| x.frame.is_some());
+    let all_valid = checked.iter().all(|(_, _, _, _, x)| x.frame.is_some());
     let mut upload_ids = Vec::new();
     let mut summary: Option<Preview> = None;
     let mut results = Vec::new();
-    for (name, size, staged, extract) in checked {
-        if all_valid && let Some(mut frame) = extract.frame {
+    for (name, size, staged, stored, extract) in checked {
+        if all_valid && let (Some(frame), Some(stored)) = (extract.frame, stored) {
             let format = extract.report.format.map_or("unknown", |f| f.label());
-            let kept = match staged {
-                Ok(staged) => {
+            let kept = match (staged, stored) {
+                (Ok(staged), Ok(stored)) => {
                     store
-                        .keep_upload(&name, staged, format, &mut frame, &user.email)
+                        .keep_upload(&name, staged, format, stored, &user.email)
                         .await
                 }
-                Err(e) => Err(e),
+                (Err(e), _) | (_, Err(e)) => Err(e),
             };
             match kept {
                 Ok(u) => upload_ids.push(u.id),

@@ -125,14 +125,18 @@ impl IndicatorData {
             .flat_map(|m| m.values())
     }
 
+    /// Whether this indicator is judged against its goal, not against the
+    /// region and the nation.
+    pub fn judged_against_goal(&self) -> bool {
+        self.meta
+            .as_ref()
+            .is_some_and(|m| m.comparison == crate::domain::ComparisonMethod::Goal)
+    }
+
     /// The judgements to show for a point: against the region and the
     /// nation, or for goal indicators the goal's colour in both places.
     pub fn judged(&self, p: &Point) -> (Judgement, Judgement) {
-        let goal = self
-            .meta
-            .as_ref()
-            .is_some_and(|m| m.comparison == crate::domain::ComparisonMethod::Goal);
-        if goal {
+        if self.judged_against_goal() {
             (p.vs_goal, p.vs_goal)
         } else {
             (p.vs_region, p.vs_nation)

@@ -124,6 +124,31 @@ async fn home_page_is_complete_html_with_layout() {
 }
 
 #[tokio::test]
+async fn a_goal_judged_tile_says_it_is_compared_with_the_goal() {
+    let f = fixture("goal-tile", &[]);
+    let (status, _, body) = get(&f.router, "/", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = text(&body);
+    let tiles: Vec<&str> = html.split(r#"<li class="tile">"#).skip(1).collect();
+    let tile = |title: &str| {
+        let found: Vec<&&str> = tiles.iter().filter(|t| t.contains(title)).collect();
+        assert!(!found.is_empty(), "no tile for {title}");
+        found
+            .into_iter()
+            .map(|t| t.split("</li>").next().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // MMR is judged against its 90% / 95% goal, not against the region.
+    for t in tile("MMR vaccination (one dose, age 2)") {
+        assert!(t.contains("Compared with the goal: "), "{t}");
+        assert!(!t.contains("Compared with North West"), "{t}");
+    }
+    for t in tile("Adults who smoke") {
+        assert!(t.contains("Compared with North West: "), "{t}");
+    }
+}
+
+#[tokio::test]
 async fn search_without_javascript_is_answered_by_the_server() {
     let f = fixture("search", &[]);
     let (_, _, body) = get(&f.router, "/?q=cancer", &[]).await;

@@ -298,6 +298,12 @@ fn tile_section(
                 _ => "No earlier period".to_owned(),
             };
             let link = href(&format!("/indicator/{}", ind.id), &view, area, &site);
+            // A goal indicator's colour says how it stands against its goal.
+            let compared_with = if ind.judged_against_goal() {
+                "Compared with the goal: ".to_owned()
+            } else {
+                format!("Compared with {}: ", site.region.name)
+            };
             Some(view! {
                 <li class="tile">
                     <h3 class="tile__title"><a class="link" href=link>{ind.title().to_owned()}</a></h3>
@@ -305,7 +311,7 @@ fn tile_section(
                         <span class="tile__period">{format!(" in {}", ind.period_label(p.period))}</span>
                     </p>
                     <p class="tile__direction">{direction}</p>
-                    <p class="tile__judgement">{format!("Compared with {}: ", site.region.name)}<JudgementTag judgement=ind.judged(p).0 /></p>
+                    <p class="tile__judgement">{compared_with}<JudgementTag judgement=ind.judged(p).0 /></p>
                 </li>
             })
         })

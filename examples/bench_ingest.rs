@@ -46,15 +46,21 @@ const HEADER: [&str; 26] = [
     "Compared to goal",
 ];
 
-fn peak_rss_kib() -> u64 {
+/// A KiB figure from `/proc/self/status` (`VmHWM:` is the peak, `VmRSS:`
+/// the present resident set).
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
 }
 
 /// With `BENCH_RSS_TRACE` set, samples the resident set every 5 ms on a
@@ -68,14 +74,7 @@ struct RssTrace {
 static TRACE: std::sync::OnceLock<RssTrace> = std::sync::OnceLock::new();
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    status_kib("VmRSS:")
 }
 
 fn start_trace() {

@@ -116,9 +116,66 @@ pub struct PrioritySummary {
     pub aim: String,
     /// Lines of the card's summary ("Compared with England: 3 better, ..."),
     /// written by the server from the edition.
-    pub lines: Vec<String>,
+    pub lines: Vec<CardLine>,
     /// The card's link, keeping the edition and area of the page.
     pub href: String,
+}
+
+/// One line of a priority card; a comparison line also carries its counts,
+/// drawn as a stacked bar above the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardLine {
+    pub text: String,
+    pub split: Option<Split>,
+}
+
+impl CardLine {
+    pub fn text(text: String) -> Self {
+        Self { text, split: None }
+    }
+}
+
+/// How a priority's indicators compare with one benchmark: better, similar,
+/// worse, and not judged (no benchmark, no polarity or no data).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    pub benchmark: String,
+    pub better: usize,
+    pub similar: usize,
+    pub worse: usize,
+    pub not_judged: usize,
+}
+
+impl Split {
+    /// The words for the counts: the text the bar stands beside.
+    pub fn line(&self) -> String {
+        let mut text = format!(
+            "Compared with {}: {} better, {} similar, {} worse",
+            self.benchmark, self.better, self.similar, self.worse
+        );
+        if self.not_judged > 0 {
+            text.push_str(&format!(", {} not judged", self.not_judged));
+        }
+        text
+    }
+
+    /// The bar's segments in the order the line names them, empty ones
+    /// left out: (class suffix, word, count).
+    pub fn segments(&self) -> Vec<(&'static str, &'static str, usize)> {
+        [
+            ("better", "better", self.better),
+            ("similar", "similar", self.similar),
+            ("worse", "worse", self.worse),
+            ("none", "not judged", self.not_judged),
+        ]
+        .into_iter()
+        .filter(|s| s.2 > 0)
+        .collect()
+    }
+
+    pub fn total(&self) -> usize {
+        self.better + self.similar + self.worse + self.not_judged
+    }
 }
 
 /// Case-insensitive match of every word of `query` against a card's text.
@@ -140,12 +197,42 @@ mod tests {
             slug: "mental-health".into(),
             title: "Mental Health".into(),
             aim: "Prevention, early detection and treatment, and fewer suicides.".into(),
-            lines: Vec::new(),
+            lines: vec![CardLine::text("Compared with England: 9 better".into())],
             href: "/priority/mental-health".into(),
         };
         assert!(matches_query(&card, ""));
         assert!(matches_query(&card, "mental"));
         assert!(matches_query(&card, "SUICIDES  mental"));
         assert!(!matches_query(&card, "mental cancer"));
+        assert!(
+            !matches_query(&card, "england"),
+            "only the title and aim are searched"
+        );
+    }
+
+    #[test]
+    fn a_split_names_its_counts_in_the_order_the_bar_draws_them() {
+        let s = Split {
+            benchmark: "England".into(),
+            better: 4,
+            similar: 0,
+            worse: 1,
+            not_judged: 2,
+        };
+        assert_eq!(
+            s.line(),
+            "Compared with England: 4 better, 0 similar, 1 worse, 2 not judged"
+        );
+        assert_eq!(
+            s.segments(),
+            vec![
+                ("better", "better", 4),
+                ("worse", "worse", 1),
+                ("none", "not judged", 2)
+            ]
+        );
+        assert_eq!(s.total(), 7);
+        let judged_all = Split { not_judged: 0, ..s };
+        assert!(!judged_all.line().contains("not judged"));
     }
 }

@@ -4,7 +4,7 @@
 //! renders the same markup on the server (from its props) and, once the
 //! WASM has loaded, takes over in the browser.
 
-use crate::domain::{PrioritySummary, matches_query};
+use crate::domain::{CardLine, PrioritySummary, Split, matches_query};
 use leptos::prelude::*;
 
 /// Finds a priority as the user types. Without JavaScript the same form is
@@ -57,10 +57,60 @@ pub fn PriorityFinder(cards: Vec<PrioritySummary>, initial_query: String) -> imp
                     </h3>
                     <p class="card__body">{card.aim}</p>
                     <ul class="card__lines">
-                        {card.lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                        {card.lines.into_iter().map(card_line).collect_view()}
                     </ul>
                 </li>
             </For>
         </ul>
+    }
+}
+
+fn card_line(line: CardLine) -> impl IntoView {
+    view! { <li>{line.text}{line.split.as_ref().map(split_bar)}</li> }
+}
+
+/// The bar's drawing units: CSS scales it to the card's width.
+const BAR_WIDTH: usize = 240;
+const BAR_HEIGHT: usize = 22;
+/// Narrower segments show only their count; narrower still, nothing.
+const WORD_WIDTH: usize = 72;
+const COUNT_WIDTH: usize = 14;
+
+/// A priority card's split drawn as one stacked bar: a segment per
+/// judgement, its width the share of indicators, its count written on it.
+/// It is drawn in markup, not by `crate::charts`, because the island
+/// redraws cards in the browser, where plotters is not compiled. Like every
+/// chart it is hidden from assistive technology: the line of words above
+/// it says the same, in the same order. Colours come from the stylesheet
+/// (`.split__seg--*`), the colours of `charts::judgement_colour`.
+fn split_bar(split: &Split) -> impl IntoView + use<> {
+    let total = split.total().max(1);
+    let mut start = 0;
+    let segments = split
+        .segments()
+        .into_iter()
+        .map(|(class, word, count)| {
+            let x = start * BAR_WIDTH / total;
+            start += count;
+            let end = start * BAR_WIDTH / total;
+            // A white gap of one unit between segments.
+            let width = end.saturating_sub(x + usize::from(end < BAR_WIDTH));
+            let label = if width >= WORD_WIDTH {
+                format!("{count} {word}")
+            } else if width >= COUNT_WIDTH {
+                count.to_string()
+            } else {
+                String::new()
+            };
+            view! {
+                <rect class=format!("split__seg split__seg--{class}") x=x y="0" width=width height=BAR_HEIGHT />
+                <text class=format!("split__label split__label--{class}") x=x + width / 2 y="15" text-anchor="middle">{label}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="split" viewBox=format!("0 0 {BAR_WIDTH} {BAR_HEIGHT}") aria-hidden="true" focusable="false">
+            {segments}
+        </svg>
     }
 }

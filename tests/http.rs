@@ -48,6 +48,16 @@ fn fixture(tag: &str, env: &[(&str, &str)]) -> Fixture {
 }
 
 fn fixture_with(tag: &str, env: &[(&str, &str)], edition: Option<Edition>) -> Fixture {
+    fixture_of(tag, env, |config| {
+        editions(edition.into_iter().collect(), config)
+    })
+}
+
+fn fixture_of(
+    tag: &str,
+    env: &[(&str, &str)],
+    editions: impl FnOnce(&Config) -> std::sync::Arc<Editions>,
+) -> Fixture {
     let site = TempDir::new(tag);
     std::fs::write(
         site.0.join("pkg/hwb-outcomes.0123abcd.js"),
@@ -65,10 +75,7 @@ fn fixture_with(tag: &str, env: &[(&str, &str)], edition: Option<Edition>) -> Fi
     );
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
     Fixture {
-        router: hwb_outcomes::web::router(
-            &config,
-            editions(edition.into_iter().collect(), &config),
-        ),
+        router: hwb_outcomes::web::router(&config, editions(&config)),
         _site: site,
     }
 }
@@ -146,6 +153,226 @@ async fn a_goal_judged_tile_says_it_is_compared_with_the_goal() {
     for t in tile("Adults who smoke") {
         assert!(t.contains("Compared with North West: "), "{t}");
     }
+    // In a priority's table both comparison cells of a goal indicator say
+    // that its colour is against the goal; other rows do not.
+    let (status, _, body) = get(&f.router, "/priority/children-and-young-people", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = text(&body);
+    let row = |title: &str| {
+        let found = html
+            .split(r#"<tr class="indicator-row">"#)
+            .skip(1)
+            .find(|r| r.contains(&format!(">{title}</a>")))
+            .unwrap_or_else(|| panic!("no row {title}"));
+        visible(found.split("</tr>").next().unwrap())
+    };
+    let mmr = row("MMR vaccination (one dose, age 2)");
+    assert_eq!(mmr.matches("Against the goal").count(), 2, "{mmr}");
+    let smoking = row("Smoking at time of delivery");
+    assert!(!smoking.contains("goal"), "{smoking}");
+}
+
+/// A card's comparison line, "Compared with England: 4 better, 4 similar,
+/// 1 worse[, 2 not judged]", as (benchmark, counts in the line's order).
+fn split_counts(line: &str) -> (String, Vec<(String, usize)>) {
+    let (benchmark, counts) = line
+        .trim_start_matches("Compared with ")
+        .split_once(": ")
+        .unwrap();
+    let counts = counts
+        .split(", ")
+        .map(|c| {
+            let (n, word) = c.split_once(' ').unwrap();
+            (word.to_owned(), n.parse().unwrap())
+        })
+        .collect();
+    (benchmark.to_owned(), counts)
+}
+
+#[tokio::test]
+async fn each_priority_card_draws_its_comparisons_as_stacked_bars() {
+    let f = fixture("split-bars", &[]);
+    let (_, _, body) = get(&f.router, "/", &[]).await;
+    let html = text(&body);
+    let lines: Vec<&str> = html
+        .split("<li>Compared with ")
+        .skip(1)
+        .map(|l| l.split("</li>").next().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 12, "two comparison lines on each of six cards");
+    let (mut segments_seen, mut labelled) = (0, 0);
+    for line in lines {
+        let (words, svg) = line.split_once("<svg").expect("a bar after the words");
+        let (benchmark, counts) = split_counts(&format!("Compared with {words}"));
+        assert!(
+            benchmark == "England" || benchmark == "North West",
+            "{benchmark}"
+        );
+        assert!(
+            svg.contains(r#"aria-hidden="true""#),
+            "the words say it: {svg}"
+        );
+        let total: usize = counts.iter().map(|c| c.1).sum();
+        // Each non-empty count is a segment, in the line's order, as wide
+        // as its share of the bar's 240 units (less a 1-unit gap).
+        let drawn: Vec<(String, usize, String)> = svg
+            .split("<rect ")
+            .skip(1)
+            .map(|r| {
+                let attr = |name: &str| {
+                    r.split(&format!("{name}=\""))
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                };
+                let class = attr("class")
+                    .trim_start_matches("split__seg split__seg--")
+                    .to_owned();
+                let label = r
+                    .split("<text")
+                    .nth(1)
+                    .and_then(|t| t.split_once('>'))
+                    .map_or("", |(_, rest)| rest.split('<').next().unwrap())
+                    .to_owned();
+                (class, attr("width").parse().unwrap(), label)
+            })
+            .collect();
+        let expected: Vec<&(String, usize)> = counts.iter().filter(|c| c.1 > 0).collect();
+        assert_eq!(drawn.len(), expected.len(), "{line}");
+        for ((class, width, label), (word, n)) in drawn.iter().zip(expected) {
+            let class_word = if class == "none" { "not judged" } else { class };
+            assert!(word.starts_with(class_word), "{class} for {word} in {line}");
+            let share = n * 240 / total;
+            assert!(
+                width.abs_diff(share) <= 1,
+                "{word}: width {width}, share {share} in {line}"
+            );
+            assert!(
+                label.is_empty() || *label == n.to_string() || *label == format!("{n} {word}"),
+                "{label} on {n} {word}"
+            );
+            labelled += usize::from(!label.is_empty());
+            segments_seen += 1;
+        }
+    }
+    assert!(segments_seen >= 24, "{segments_seen} segments");
+    assert!(labelled >= 24, "counts are written on the bars: {labelled}");
+}
+
+/// Every public page of the demo edition: home, plan, overview, other
+/// indicators, each priority and each indicator (from the API's list).
+async fn public_pages(router: &axum::Router) -> Vec<String> {
+    let mut pages: Vec<String> = ["/", "/plan", "/overview", "/other"]
+        .map(String::from)
+        .into();
+    for p in board("data/boards/halton.toml").priorities {
+        pages.push(format!("/priority/{}", p.slug));
+    }
+    let (_, _, body) = get(router, "/api/v1/indicators", &[]).await;
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    for ind in list["indicators"].as_array().unwrap() {
+        pages.push(format!("/indicator/{}", ind["id"].as_str().unwrap()));
+    }
+    pages
+}
+
+/// An edition from a Fingertips-shaped export of one indicator the
+/// catalogue does not know, so it has no unit: its polarity comes from the
+/// file's own comparisons.
+fn unknown_unit_editions(config: &Config) -> std::sync::Arc<Editions> {
+    use hwb_outcomes::{areas::Gazetteer, ingest};
+    let mut csv = String::from(
+        "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,Compared to England value or percentiles,Compared to Region value or percentiles,Time period Sortable,New data,Compared to goal\n",
+    );
+    for (year, halton) in [(2021, 15.1), (2022, 14.2), (2023, 13.0)] {
+        for (code, name, kind, v, vs) in [
+            ("E92000001", "England", "England", 12.0, ""),
+            ("E12000002", "North West region", "Region", 13.1, "Worse"),
+            ("E06000006", "Halton", "UA", halton, "Worse"),
+        ] {
+            csv += &format!(
+                "99901,Adults who smoke (local survey),E12000002,North West region,{code},{name},{kind},Persons,18+ yrs,,,{year},{v},{},{},,,,,,,{vs},,{year}0000,,\n",
+                v - 0.4,
+                v + 0.4
+            );
+        }
+    }
+    let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+    let read = ingest::read(
+        "survey.csv",
+        csv.as_bytes(),
+        None,
+        &ingest::Context::new(&c, &g),
+    );
+    assert!(read.report.is_valid(), "{:#?}", read.report.errors);
+    let empty = hwb_outcomes::metadata::to_frame(&[]).unwrap();
+    let (df, meta) = hwb_outcomes::analysis::analyse_edition(
+        read.frame.unwrap(),
+        empty,
+        &c,
+        &g,
+        &config.nation.code,
+    )
+    .unwrap();
+    let others = hwb_outcomes::metadata::from_frame(&meta).unwrap();
+    assert!(others.iter().all(|o| o.unit.is_empty()), "{others:?}");
+    let full = c.with(others);
+    let dataset = Dataset::build(edition("Survey", false), &df, &full).unwrap();
+    std::sync::Arc::new(Editions::fixed(vec![dataset], std::sync::Arc::new(full)))
+}
+
+#[tokio::test]
+async fn no_page_prints_an_empty_unit_in_brackets() {
+    let demo = fixture("brackets", &[]);
+    let mut pages: Vec<(&axum::Router, String)> = public_pages(&demo.router)
+        .await
+        .into_iter()
+        .map(|p| (&demo.router, p))
+        .collect();
+    assert!(pages.len() > 40, "{} pages", pages.len());
+    let survey = fixture_of("brackets-survey", &[], unknown_unit_editions);
+    for uri in ["/", "/other", "/overview", "/indicator/99901"] {
+        pages.push((&survey.router, uri.to_owned()));
+    }
+    let mut captions = 0;
+    for (router, uri) in &pages {
+        let (status, _, body) = get(router, uri, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let html = text(&body);
+        // Captions are where a unit is named: "Adults who smoke (%) by period".
+        for caption in html.split("<caption").skip(1) {
+            let caption = visible(&format!(
+                "<caption{}",
+                caption.split("</caption>").next().unwrap()
+            ));
+            assert!(
+                !caption.contains("()") && !caption.contains("( )"),
+                "{uri}: {caption}"
+            );
+            captions += 1;
+        }
+        // The page's words, without its scripts.
+        let words: String = html
+            .split("<script")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once("</script>").map_or("", |p| p.1)
+                }
+            })
+            .collect();
+        let page = visible(&words);
+        assert!(
+            !page.contains("()") && !page.contains("( )"),
+            "{uri}: empty brackets in the text"
+        );
+    }
+    assert!(captions > 100, "only {captions} captions read");
 }
 
 #[tokio::test]

@@ -274,3 +274,16 @@ pub fn KeyMessage(text: String) -> impl IntoView {
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// A table in a labelled, focusable region that scrolls sideways when the
+/// table is wider than the page (keyboard users scroll it with the arrow
+/// keys once it has focus). While it can scroll, a hint says so and the
+/// first column stays in view; print shows every column (`.table-wrap`).
+pub fn table_region(label: impl Into<String>, table: impl IntoView) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label.into()>
+            <p class="table-wrap__hint" aria-hidden="true">"Scroll sideways to see every column"</p>
+            {table}
+        </div>
+    }
+}

@@ -7,7 +7,7 @@ use super::common::{
 };
 use crate::board::Board;
 use crate::dataset::{Change, Dataset, IndicatorData, change};
-use crate::domain::PrioritySummary;
+use crate::domain::{CardLine, PrioritySummary, Split};
 use crate::islands::PriorityFinder;
 use crate::site::use_site;
 use crate::stats::compare::{Judgement, Tone};
@@ -15,33 +15,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-#[derive(Default)]
-struct Tally {
-    better: usize,
-    similar: usize,
-    worse: usize,
-    other: usize,
+/// Counts a judgement into a card's split by its tone: a judgement with no
+/// polarity (higher, lower) is not judged better or worse.
+fn tally(split: &mut Split, j: Judgement) {
+    match j.tone() {
+        Tone::Better => split.better += 1,
+        Tone::Similar => split.similar += 1,
+        Tone::Worse => split.worse += 1,
+        Tone::Neutral | Tone::NotCompared => split.not_judged += 1,
+    }
 }
 
-impl Tally {
-    fn add(&mut self, j: Judgement) {
-        match j.tone() {
-            Tone::Better => self.better += 1,
-            Tone::Similar => self.similar += 1,
-            Tone::Worse => self.worse += 1,
-            Tone::Neutral | Tone::NotCompared => self.other += 1,
-        }
-    }
-
-    fn line(&self, benchmark: &str) -> String {
-        let mut text = format!(
-            "Compared with {benchmark}: {} better, {} similar, {} worse",
-            self.better, self.similar, self.worse
-        );
-        if self.other > 0 {
-            text.push_str(&format!(", {} not judged", self.other));
-        }
-        text
+fn split(benchmark: &str) -> Split {
+    Split {
+        benchmark: benchmark.to_owned(),
+        ..Split::default()
     }
 }
 
@@ -53,7 +41,7 @@ fn card_lines(
     area: &str,
     region: &str,
     nation: &str,
-) -> Vec<String> {
+) -> Vec<CardLine> {
     let ids: std::collections::HashSet<&str> = priority.indicators().collect();
     let members = |i: &IndicatorData| ids.contains(i.id.as_str());
     summary_lines(d, previous, &members, area, region, nation)
@@ -68,7 +56,7 @@ fn other_indicators(
     area: &str,
     region: &str,
     nation: &str,
-) -> Option<Vec<String>> {
+) -> Option<Vec<CardLine>> {
     let members = |i: &IndicatorData| !board.monitors(&i.id);
     d.indicators
         .iter()
@@ -83,8 +71,8 @@ fn summary_lines(
     area: &str,
     region: &str,
     nation: &str,
-) -> Vec<String> {
-    let (mut vs_nation, mut vs_region) = (Tally::default(), Tally::default());
+) -> Vec<CardLine> {
+    let (mut vs_nation, mut vs_region) = (split(nation), split(region));
     let (mut shown, mut updated, mut revised, mut rejudged) = (0, 0, 0, 0);
     for ind in d.indicators.iter().filter(|i| members(i)) {
         let Some(p) = ind.series(0, area).and_then(|s| s.latest()) else {
@@ -92,8 +80,8 @@ fn summary_lines(
         };
         shown += 1;
         let (r, n) = ind.judged(p);
-        vs_nation.add(n);
-        vs_region.add(r);
+        tally(&mut vs_nation, n);
+        tally(&mut vs_region, r);
         if let Some(prev) = previous {
             let (c, judged) = change(ind, prev, area);
             match c {
@@ -105,18 +93,22 @@ fn summary_lines(
         }
     }
     if shown == 0 {
-        return vec!["No indicators in this edition.".to_owned()];
+        return vec![CardLine::text("No indicators in this edition.".to_owned())];
     }
+    let compared = |s: Split| CardLine {
+        text: s.line(),
+        split: Some(s),
+    };
     let mut lines = vec![
-        format!("{shown} indicators"),
-        vs_nation.line(nation),
-        vs_region.line(region),
+        CardLine::text(format!("{shown} indicators")),
+        compared(vs_nation),
+        compared(vs_region),
     ];
     if previous.is_some() {
-        lines.push(format!(
+        lines.push(CardLine::text(format!(
             "Since the previous edition: {updated} with new data, {revised} revised, {rejudged} {} with {nation} changed",
             if rejudged == 1 { "comparison" } else { "comparisons" }
-        ));
+        )));
     }
     lines
 }
@@ -170,7 +162,7 @@ pub fn HomePage() -> impl IntoView {
             <section class="others" aria-labelledby="others">
                 <h2 class="heading-l" id="others">"Other indicators in this edition"</h2>
                 <p class="body">"Indicators in this edition that no outcome measure of the Board's plan names."</p>
-                <ul class="list">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                <ul class="list">{lines.into_iter().map(|l| view! { <li>{l.text}</li> }).collect_view()}</ul>
                 <p class="body"><a class="link" href=link>"See the other indicators"</a></p>
             </section>
         }

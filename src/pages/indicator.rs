@@ -5,7 +5,8 @@
 use super::NotFound;
 use super::common::{
     ChartFigure, EditionSelector, JudgementTag, NoData, dataset, decimals, href, interval_text,
-    number, target_class, target_value_text, unit_text, use_area, use_view, value_text,
+    number, table_region, target_class, target_value_text, unit_text, use_area, use_view,
+    value_text,
 };
 use crate::catalogue::Origin;
 use crate::charts;
@@ -317,7 +318,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                 ("Download the chart (SVG)".to_owned(), trend_svg_url),
             ]
         >
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Trend data">
+            {table_region("Trend data", view! {
                 <table class="table" id="trend-table">
                     <caption class="table__caption">{trend_table_caption}</caption>
                     <thead>
@@ -334,7 +335,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                     </thead>
                     <tbody>{trend_rows}</tbody>
                 </table>
-            </div>
+            })}
             <p class="hint">"Values are rounded to one decimal place; the CSV download holds them in full."</p>
         </ChartFigure>
 
@@ -346,7 +347,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
             svg=compare_svg
             downloads=vec![("Download the chart (SVG)".to_owned(), compare_svg_url)]
         >
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Areas compared">
+            {table_region("Areas compared", view! {
                 <table class="table" id="compare-table">
                     <caption class="table__caption">{compare_table_caption}</caption>
                     <thead>
@@ -360,13 +361,13 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                     </thead>
                     <tbody>{compare_rows}</tbody>
                 </table>
-            </div>
+            })}
         </ChartFigure>
 
         {spine}
 
         <h2 class="heading-l">"Breakdowns"</h2>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Breakdowns">
+        {table_region("Breakdowns", view! {
             <table class="table" id="breakdowns-table">
                 <caption class="table__caption">{breakdowns_caption}</caption>
                 <thead>
@@ -379,7 +380,7 @@ fn indicator_view(d: &Dataset, sel: &Selection) -> impl IntoView + use<> {
                 </thead>
                 <tbody>{breakdown_rows}</tbody>
             </table>
-        </div>
+        })}
 
         <h2 class="heading-l">"About this indicator"</h2>
         {about}

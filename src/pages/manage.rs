@@ -4,7 +4,7 @@
 //! which check roles on the server; these pages only decide what to show,
 //! by the same policy (`accounts::permits`).
 
-use super::common::day;
+use super::common::{day, table_region};
 use crate::accounts::{Refusal, SignedIn, permits};
 use crate::publishing::ManageData;
 use crate::store::{Role, User};
@@ -187,7 +187,7 @@ pub fn EditionsPage() -> impl IntoView {
             "Signed in as {}. Every edition stays readable; publishing an earlier one again rolls back to it. Publishing asks you to confirm first.",
             user.email
         )}</p>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Editions">
+        {table_region("Editions", view! {
             <table class="table" id="editions-table">
                 <caption class="table__caption">"Editions, newest first"</caption>
                 <thead>
@@ -203,7 +203,7 @@ pub fn EditionsPage() -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        })}
         <p class="body"><a class="link" href="/audit">"Audit trail"</a></p>
     }
     .into_any()
@@ -355,13 +355,13 @@ pub fn AuditPage() -> impl IntoView {
             {(page < pages).then(|| view! { <a class="link" href=format!("/audit?page={}", page + 1)>"Older entries"</a> })}
         </nav>
         <p class="body"><a class="link" href="/audit.csv" download="">"Download the audit trail (CSV, the latest 100,000 entries)"</a></p>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Audit trail">
+        {table_region("Audit trail", view! {
             <table class="table" id="audit-table">
                 <caption class="table__caption">"Audit trail, newest first"</caption>
                 <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Detail"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        })}
     }
     .into_any()
 }
@@ -411,13 +411,13 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users" />
         <h1 class="heading-xl">"Users"</h1>
         {message.map(|(class, m)| view! { <div class=class role="status"><p>{m}</p></div> })}
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
+        {table_region("Users", view! {
             <table class="table" id="users-table">
                 <caption class="table__caption">"Analysts and administrators"</caption>
                 <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"State"</th><th scope="col">"Added"</th><th scope="col">"Action"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        })}
         <h2 class="heading-l">"Add a user"</h2>
         <form class="form" method="post" action="/admin/users">
             <div class="form-group">

@@ -4,7 +4,7 @@
 //! comparison with the nation.
 
 use super::common::{
-    EditionSelector, NoData, dataset, decimals, href, number, tone_class, use_view,
+    EditionSelector, NoData, dataset, decimals, href, number, table_region, tone_class, use_view,
 };
 use crate::dataset::IndicatorData;
 use crate::site::use_site;
@@ -108,13 +108,13 @@ pub fn OverviewPage() -> impl IntoView {
             <span class="tag tag--none">"not compared"</span>
             {format!(" than {}. A dash means no data.", site.nation.name)}
         </p>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Overview of all indicators">
+        {table_region("Overview of all indicators", view! {
             <table class="table rug">
                 <caption class="table__caption">{format!("Indicators by area, compared with {}", site.nation.name)}</caption>
                 <thead><tr><th scope="col">"Indicator"</th>{head}</tr></thead>
                 {groups}
             </table>
-        </div>
+        })}
     }
     .into_any()
 }

@@ -4,7 +4,8 @@
 //! `/editions/{id}/plan` (a draft's progress and key messages).
 
 use super::common::{
-    EditionSelector, NoData, count, href, status_class, target_class, use_area, use_view,
+    EditionSelector, NoData, count, href, status_class, table_region, target_class, use_area,
+    use_view,
 };
 use super::manage::guard;
 use crate::board::{Board, Status};
@@ -62,7 +63,7 @@ pub fn PlanPage() -> impl IntoView {
             let table = if mine.is_empty() {
                 view! { <p class="body hint">"The plan sets no local target for this priority's measures."</p> }.into_any()
             } else { view! {
-                <div class="table-wrap" tabindex="0" role="region" aria-label=format!("Targets: {}", p.title)>
+                {table_region(format!("Targets: {}", p.title), view! {
                     <table class="table">
                         <caption class="table__caption">{format!("Local targets: {}, {}", p.title, site.home.name)}</caption>
                         <thead><tr>
@@ -73,7 +74,7 @@ pub fn PlanPage() -> impl IntoView {
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
-                </div>
+                })}
             }.into_any() };
             let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
             let mut unreported = 0;
@@ -280,13 +281,13 @@ pub fn PartnershipPage() -> impl IntoView {
             </ul>
             <details class="figure__data" open>
                 <summary>"Data for this chart"</summary>
-                <div class="table-wrap" tabindex="0" role="region" aria-label="Assessments table">
+                {table_region("Assessments table", view! {
                     <table class="table">
                         <caption class="table__caption">"Level by descriptor in each assessment"</caption>
                         <thead><tr><th scope="col">"Domain"</th><th scope="col">"Descriptor"</th>{head}</tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
-                </div>
+                })}
             </details>
         </figure>
         <h2 class="heading-l">"Overall and trajectory"</h2>
@@ -436,7 +437,7 @@ pub fn DraftPlanPage() -> impl IntoView {
                             <p class="hint">"Plain text for the board paper. A blank line starts a paragraph; a line starting \"- \" is a bullet. At most 2,000 characters."</p>
                             <textarea class="textarea" id=m_id name="message" rows="5" maxlength="2000" disabled=!open>{message}</textarea>
                         </div>
-                        <div class="table-wrap" tabindex="0" role="region" aria-label=format!("Progress: {}", p.title)>
+                        {table_region(format!("Progress: {}", p.title), view! {
                             <table class="table">
                                 <caption class="table__caption">{format!("Progress of the {} actions", p.title)}</caption>
                                 <thead><tr>
@@ -445,7 +446,7 @@ pub fn DraftPlanPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>{rows}</tbody>
                             </table>
-                        </div>
+                        })}
                         {open.then(|| view! { <button class="button" type="submit">{format!("Save {}", p.title)}</button> })}
                     </form>
                 </section>

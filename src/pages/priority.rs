@@ -6,7 +6,7 @@
 use super::NotFound;
 use super::common::{
     EditionSelector, JudgementTag, KeyMessage, NoData, dataset, href, interval_text, status_class,
-    target_class, target_value_text, unit_text, use_area, use_view, value_text,
+    table_region, target_class, target_value_text, unit_text, use_area, use_view, value_text,
 };
 use crate::board::Priority;
 use crate::charts;
@@ -201,7 +201,7 @@ fn ActionPlan(priority: Priority) -> impl IntoView {
         <section class="actions" aria-labelledby="actions">
             <h2 class="heading-l" id="actions">"Action plan"</h2>
             <p class="body">{summary}</p>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Action plan table">
+            {table_region("Action plan table", view! {
                 <table class="table action-plan">
                     <caption class="table__caption">{format!("Action plan: {}", priority.title)}</caption>
                     <thead>
@@ -215,7 +215,7 @@ fn ActionPlan(priority: Priority) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            })}
         </section>
     }
 }
@@ -296,6 +296,12 @@ fn indicator_table(
             let breakdown = ind.breakdowns.first().map(|b| b.label()).unwrap_or_default();
             let (vs_region, vs_nation) = latest.map(|p| ind.judged(p)).unzip();
             let trend = series.and_then(|s| s.trend).map_or("Not available", |t| t.label());
+            // A goal indicator's colour is its standing against the goal,
+            // the same in both columns: say so, not only under the heading.
+            let goal_hint = || {
+                ind.judged_against_goal()
+                    .then(|| view! { <span class="hint">"Against the goal"</span> })
+            };
             let spark = series.map(|s| {
                 let values: Vec<Option<f64>> = (0..ind.periods.len())
                     .map(|i| s.at(i).and_then(|p| p.value))
@@ -318,8 +324,8 @@ fn indicator_table(
                     </td>
                     <td class="table__cell table__cell--numeric">{value_text(ind, at(&region.code))}</td>
                     <td class="table__cell table__cell--numeric">{value_text(ind, at(&nation.code))}</td>
-                    <td class="table__cell">{vs_region.map(|j| view! { <JudgementTag judgement=j /> })}</td>
-                    <td class="table__cell">{vs_nation.map(|j| view! { <JudgementTag judgement=j /> })}</td>
+                    <td class="table__cell">{vs_region.map(|j| view! { <JudgementTag judgement=j />{goal_hint()} })}</td>
+                    <td class="table__cell">{vs_nation.map(|j| view! { <JudgementTag judgement=j />{goal_hint()} })}</td>
                     {target}
                     <td class="table__cell">{trend}</td>
                     <td class="table__cell spark">{spark.map(|svg| view! { <div inner_html=svg></div> })}</td>
@@ -335,7 +341,7 @@ fn indicator_table(
                 region.name, nation.name, nation.name
             )}
         </p>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Indicators table">
+        {table_region("Indicators table", view! {
             <table class="table indicators">
                 <caption class="table__caption">{format!("{title}: {area_name} compared with {} and {}", region.name, nation.name)}</caption>
                 <thead>
@@ -354,7 +360,7 @@ fn indicator_table(
                 </thead>
                 <tbody>{body}</tbody>
             </table>
-        </div>
+        })}
         <p class="no-print"><a class="link" href=href("/", &view, &area, &site)>"Back to all priorities"</a></p>
     }
     .into_any()

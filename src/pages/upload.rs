@@ -1,6 +1,7 @@
 //! `/upload` (the form) and `/upload/{token}` (what the upload found: the
 //! validation report, or the preview of the change and the draft form).
 
+use super::common::table_region;
 use super::manage::guard;
 use crate::numbers::number;
 use crate::store::Role;
@@ -103,13 +104,13 @@ pub fn UploadResultPage() -> impl IntoView {
                         <div class="error-summary" role="alert">
                             <p>{format!("{total_errors} errors: this file cannot be used until they are fixed.")}</p>
                         </div>
-                        <div class="table-wrap" tabindex="0" role="region" aria-label=format!("Errors in {}", f.name)>
+                        {table_region(format!("Errors in {}", f.name), view! {
                             <table class="table errors-table">
                                 <caption class="table__caption">{format!("Errors (the first {} are listed; the CSV has them all)", LISTED.min(total_errors))}</caption>
                                 <thead><tr><th scope="col" class="table__cell--numeric">"Row"</th><th scope="col">"Column"</th><th scope="col">"Value"</th><th scope="col">"What is wrong"</th></tr></thead>
                                 <tbody>{errors}</tbody>
                             </table>
-                        </div>
+                        })}
                     })}
                     {(!r.warnings.is_empty()).then(|| view! {
                         <h3 class="heading-s">"Warnings (the data is kept)"</h3>
@@ -160,13 +161,13 @@ pub fn UploadResultPage() -> impl IntoView {
                 <li>{format!("{} values unchanged", p.unchanged)}</li>
             </ul>
             {(!p.revised.is_empty()).then(|| view! {
-                <div class="table-wrap" tabindex="0" role="region" aria-label="Revised values">
+                {table_region("Revised values", view! {
                     <table class="table" id="revised-table">
                         <caption class="table__caption">{format!("Revised values (the first {} listed)", LISTED.min(p.revised.len()))}</caption>
                         <thead><tr><th scope="col">"Indicator"</th><th scope="col">"Area"</th><th scope="col">"Breakdown"</th><th scope="col">"Period"</th><th scope="col" class="table__cell--numeric">"Published"</th><th scope="col" class="table__cell--numeric">"New"</th><th scope="col" class="table__cell--numeric">"Difference"</th></tr></thead>
                         <tbody>{revised}</tbody>
                     </table>
-                </div>
+                })}
             })}
             <h2 class="heading-l">"Save as a draft edition"</h2>
             {error.map(|e| view! { <div class="error-summary" role="alert"><p>{e}</p></div> })}

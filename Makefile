@@ -24,7 +24,7 @@ CARGO_FLAGS := --locked --release --features ssr
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 600
 
-.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools fuzz bench-load target-dir server site clean-site
+.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools fuzz bench-load target-dir server site clean-site update-screenshots
 
 help:
 	@echo "make run    build (release) and serve the dashboard on http://127.0.0.1:3000"
@@ -33,6 +33,7 @@ help:
 	@echo "make lint   cargo fmt --check and clippy (server and browser builds)"
 	@echo "make fuzz   every fuzz target for FUZZ_SECONDS (default 600) each, corpus kept in the cache"
 	@echo "make bench-load  64 connections against a national edition while one is published"
+	@echo "make update-screenshots  rewrite the visual baselines that changed (look at each before committing)"
 
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/hwb-outcomes serve
@@ -82,7 +83,16 @@ fuzz-tools:
 e2e-tools:
 	@command -v chromium >/dev/null \
 	  || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@# The visual baselines are drawn in these fonts (fontconfig's sans-serif and Arial).
+	@{ fc-list : family | grep -q "DejaVu Sans" && fc-list : family | grep -q "Liberation Sans"; } \
+	  || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y fontconfig fonts-dejavu-core fonts-liberation; }
 	@cd end2end && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+
+# Rewrites only the screenshots that differ, and records the Chromium that
+# made them; review every changed PNG (git diff --stat, then look) before
+# committing.
+update-screenshots: build e2e-tools
+	cd end2end && npx playwright test visual --update-snapshots=changed
 
 clean-site:
 	rm -rf target/site target/release/hash.txt

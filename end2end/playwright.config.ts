@@ -17,7 +17,13 @@ export const yorkPort = port + 3;
 export default defineConfig({
   testDir: "./tests",
   timeout: 30_000,
-  expect: { timeout: 10_000 },
+  expect: {
+    timeout: 10_000,
+    // Visual checks (tests/visual.spec.ts): the same browser and fonts make
+    // the same pixels, so no pixel may differ at all: even a faint change of
+    // a judgement colour fails.
+    toHaveScreenshot: { threshold: 0, maxDiffPixels: 0, animations: "disabled", caret: "hide", scale: "css" },
+  },
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,

@@ -567,8 +567,9 @@ fn warnings_for_unknown_indicators_and_areas_and_older_periods() {
     assert!(
         messages
             .iter()
-            .any(|m| m.starts_with("indicator 99999 is not in the catalogue")),
-        "{messages:#?}"
+            .any(|m| m.starts_with("indicator 99999 is not in the catalogue")
+                && m.contains("shown under Other indicators")),
+        "the warning says where such rows are shown: {messages:#?}"
     );
     assert!(
         messages

@@ -49,6 +49,20 @@ test("hydration: the priority finder filters as you type once the WASM has loade
   await box.fill("no such thing");
   await expect(page.locator(".cards .card")).toHaveCount(0);
   await expect(page.getByRole("status")).toHaveText("No priority matches “no such thing”.");
+
+  // Cards the island draws again in the browser keep their stacked bars,
+  // drawn as SVG (not as unknown HTML elements with no size).
+  await box.fill("");
+  await expect(page.locator(".cards .card")).toHaveCount(6);
+  const rects = page.locator(".cards svg.split rect");
+  expect(await rects.count()).toBeGreaterThanOrEqual(24);
+  const drawn = await rects.evaluateAll((rs) =>
+    rs.map((r) => ({ svg: r.namespaceURI === "http://www.w3.org/2000/svg", width: r.getBoundingClientRect().width })),
+  );
+  for (const r of drawn) {
+    expect(r.svg).toBe(true);
+    expect(r.width).toBeGreaterThan(0);
+  }
   expect(errors).toEqual([]);
 });
 

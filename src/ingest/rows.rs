@@ -858,7 +858,7 @@ fn warnings(
                     agg.value.as_deref().unwrap_or_default()
                 ),
                 KIND_UNKNOWN_INDICATOR => format!(
-                    "indicator {subject} is not in the catalogue (data/indicators.toml): its {n} rows are kept but not shown on dashboard pages until it is added (rows {rows}{more})"
+                    "indicator {subject} is not in the catalogue (data/indicators.toml): its {n} rows are kept and shown under Other indicators, judged by its Fingertips metadata or else by the file's own comparisons (rows {rows}{more})"
                 ),
                 KIND_UNKNOWN_AREA => format!(
                     "area {subject} is not in the gazetteer (data/areas.toml): its {n} rows are kept but not compared (rows {rows}{more})"

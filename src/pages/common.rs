@@ -279,11 +279,15 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// table is wider than the page (keyboard users scroll it with the arrow
 /// keys once it has focus). While it can scroll, a hint says so and the
 /// first column stays in view; print shows every column (`.table-wrap`).
-pub fn table_region(label: impl Into<String>, table: impl IntoView) -> impl IntoView {
+///
+/// Type-erased (`AnyView`): a page's nested view types otherwise outgrow
+/// the compiler's query depth.
+pub fn table_region(label: impl Into<String>, table: impl IntoView + 'static) -> AnyView {
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label=label.into()>
             <p class="table-wrap__hint" aria-hidden="true">"Scroll sideways to see every column"</p>
             {table}
         </div>
     }
+    .into_any()
 }

@@ -1052,6 +1052,56 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
     });
 }
 
+/// A frame of more row groups than cores, in chunks that do not line up
+/// with the row groups (as the validating threads leave it), is stored and
+/// read back row for row: the groups are encoded in parallel but written
+/// in order.
+#[test]
+fn a_large_frame_is_stored_in_order() {
+    use polars::prelude::*;
+    let piece = |from: u32, n: u32| {
+        let ids: Vec<u32> = (from..from + n).collect();
+        let names: Vec<String> = ids.iter().map(|i| format!("area {}", i % 977)).collect();
+        df!("row" => ids, "name" => names)
+            .unwrap()
+            .lazy()
+            .with_column(col("name").cast(DataType::from_categories(Categories::global())))
+            .collect()
+            .unwrap()
+    };
+    // 1,100,001 rows: five row groups of 262,144 rows or fewer.
+    let mut frame = piece(0, 700_001);
+    frame.vstack_mut_owned(piece(700_001, 400_000)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    with_store(&data.clone(), |store| async move {
+        let staged = store.stage_frame(&mut frame.clone()).unwrap();
+        let kept = store
+            .keep_upload(
+                "big.csv",
+                store.stage(b"x").unwrap(),
+                "fingertips",
+                staged,
+                "test",
+            )
+            .await
+            .unwrap();
+        let path = data.join("uploads").join(format!("{}.parquet", kept.id));
+        let back = ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap();
+        // Eagerly: a lazy query may not block on this test's runtime.
+        let text = |f: &DataFrame| {
+            let mut f = f.clone();
+            let name = f.column("name").unwrap().cast(&DataType::String).unwrap();
+            f.with_column(name).unwrap();
+            f
+        };
+        assert_eq!(back.height(), 1_100_001);
+        assert!(text(&back).equals_missing(&text(&frame)));
+    });
+}
+
 /// Inputs the fuzzer found (fuzz/regressions/ingest_csv): each is read
 /// without a panic, and in pieces exactly as in one pass.
 #[test]

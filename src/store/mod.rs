@@ -136,13 +136,48 @@ fn write_atomically(
 /// A frame as Parquet. Uncompressed: a frame is mostly dictionary codes
 /// and floats, which LZ4 shrank by a sixth for a quarter of the write
 /// time. No statistics: frames are always read whole.
+///
+/// Row groups are converted and encoded on one thread each, a core's worth
+/// at a time, and written in order: Polars' own writer turns every
+/// categorical column into its Arrow dictionary on one thread, which was
+/// most of an upload's wait after validation (docs/PERFORMANCE.md).
 fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -> Result<()> {
-    ParquetWriter::new(&mut *file)
+    frame.align_chunks_par();
+    let batched = ParquetWriter::new(&mut *file)
         .with_compression(ParquetCompression::Uncompressed)
         .with_statistics(StatisticsOptions::empty())
-        .finish(frame)?;
+        .batched(frame.schema())?;
+    let groups: Vec<DataFrame> = (0..frame.height().div_ceil(ROW_GROUP_ROWS))
+        .map(|i| frame.slice((i * ROW_GROUP_ROWS) as i64, ROW_GROUP_ROWS))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for wave in groups.chunks(threads) {
+        let encoded = std::thread::scope(|scope| {
+            let handles: Vec<_> = wave
+                .iter()
+                .map(|group| {
+                    let batched = &batched;
+                    scope.spawn(move || {
+                        batched
+                            .encode_and_compress(group)
+                            .collect::<PolarsResult<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<PolarsResult<Vec<_>>>()
+        })?;
+        batched.write_row_groups(encoded.into_iter().flatten().collect())?;
+    }
+    batched.finish()?;
+    drop(batched);
     file.flush().map_err(io(path))
 }
+
+/// Rows per Parquet row group, as Polars' writer chooses by default.
+const ROW_GROUP_ROWS: usize = 512 * 512;
 
 /// Makes a rename into `path`'s folder durable.
 fn sync_dir(path: &Path) -> Result<()> {

@@ -22,8 +22,9 @@
 //!
 //! "str" columns come out of ingest as categoricals (each distinct string
 //! held once, four bytes a row: a national extract's frame is a fraction of
-//! the file) and are stored so in an upload's Parquet. [`as_text`] turns
-//! them into plain strings; `store::read_frame` does so for every reader.
+//! the file). They are stored in Parquet as enums of each column's own
+//! strings ([`with_own_strings`]). [`as_text`] turns either into plain
+//! strings; `store::read_frame` does so for every reader.
 
 pub const INDICATOR_ID: &str = "indicator_id";
 pub const INDICATOR_NAME: &str = "indicator_name";
@@ -95,7 +96,7 @@ pub const COLUMNS: [&str; 26] = [
     SOURCE_ROW,
 ];
 
-use polars::prelude::{DataFrame, DataType, PolarsResult};
+use polars::prelude::*;
 
 /// The frame with every categorical column cast to plain strings (the
 /// same values), for code that reads strings by value.
@@ -104,7 +105,12 @@ pub fn as_text(frame: &DataFrame) -> PolarsResult<DataFrame> {
     let categorical: Vec<String> = frame
         .columns()
         .iter()
-        .filter(|c| matches!(c.dtype(), DataType::Categorical(_, _)))
+        .filter(|c| {
+            matches!(
+                c.dtype(),
+                DataType::Categorical(_, _) | DataType::Enum(_, _)
+            )
+        })
         .map(|c| c.name().to_string())
         .collect();
     for name in categorical {
@@ -112,4 +118,89 @@ pub fn as_text(frame: &DataFrame) -> PolarsResult<DataFrame> {
         out.with_column(text)?;
     }
     Ok(out)
+}
+
+/// The frame with every categorical column recast as an enum of just the
+/// strings that column uses, in order of first use; nulls stay null.
+///
+/// Ingest's columns share one mapping of all of a file's strings. Written as
+/// it is, Polars' Parquet writer remaps every cell through a hash set to
+/// prune the unused strings (most of the write's time, docs/PERFORMANCE.md);
+/// an enum's keys are written as they are, so the pruning is done here, once,
+/// through a table indexed by key.
+pub fn with_own_strings(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(with_own_strings_column)
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(frame.height(), columns)
+}
+
+fn with_own_strings_column(column: &Column) -> PolarsResult<Column> {
+    match column.dtype() {
+        DataType::Categorical(cats, _) if cats.physical() == CategoricalPhysical::U32 => {
+            own_strings(column.as_materialized_series().cat32()?).map(Column::from)
+        }
+        _ => Ok(column.clone()),
+    }
+}
+
+/// One categorical column as an enum of the strings it uses.
+fn own_strings(column: &Categorical32Chunked) -> PolarsResult<Series> {
+    const UNUSED: u32 = u32::MAX;
+    let mapping = column.get_mapping();
+    let mut remap = vec![UNUSED; mapping.num_cats_upper_bound()];
+    let mut used: Vec<&str> = Vec::new();
+    for id in column.physical().iter().flatten() {
+        let slot = &mut remap[id as usize];
+        if *slot == UNUSED {
+            *slot = used.len() as u32;
+            used.push(mapping.cat_to_str(id).unwrap_or_default());
+        }
+    }
+    let frozen = FrozenCategories::new(used)?;
+    let dtype = DataType::Enum(frozen.clone(), frozen.mapping().clone());
+    let name = column.name().clone();
+    let ids = column.physical();
+    match frozen.physical() {
+        CategoricalPhysical::U8 => keys::<Categorical8Type>(name, ids, &remap, dtype),
+        CategoricalPhysical::U16 => keys::<Categorical16Type>(name, ids, &remap, dtype),
+        CategoricalPhysical::U32 => keys::<Categorical32Type>(name, ids, &remap, dtype),
+    }
+}
+
+/// The enum column of `ids` renumbered through `remap`, in `T`'s key type.
+fn keys<T: PolarsCategoricalType>(
+    name: PlSmallStr,
+    ids: &UInt32Chunked,
+    remap: &[u32],
+    dtype: DataType,
+) -> PolarsResult<Series>
+where
+    CategoricalChunked<T>: IntoSeries,
+{
+    // Chunk for chunk, so the column stays aligned with the frame's others.
+    let mut physical = ChunkedArray::<T::PolarsPhysical>::full_null(name.clone(), 0);
+    for chunk in ids.downcast_iter() {
+        // A null's key is arbitrary; 0 is in range.
+        let values: Vec<T::Native> = chunk
+            .iter()
+            .map(|id| T::Native::from_cat(id.map_or(0, |id| remap[*id as usize])))
+            .collect();
+        let validity = chunk.validity().cloned();
+        physical.append_owned(ChunkedArray::from_vec_validity(
+            name.clone(),
+            values,
+            validity,
+        ))?;
+    }
+    // Safety: every valid key is below the enum's length (`remap` numbers
+    // the used strings from 0; a null's key is never read) and the key type
+    // is the enum's own. The checked constructor would look each key up
+    // again, which is what this function saves.
+    Ok(
+        unsafe { CategoricalChunked::<T>::from_cats_and_dtype_unchecked(physical, dtype) }
+            .into_series(),
+    )
 }

@@ -1099,7 +1099,48 @@ fn a_large_frame_is_stored_in_order() {
         };
         assert_eq!(back.height(), 1_100_001);
         assert!(text(&back).equals_missing(&text(&frame)));
+        // Stored as an enum of just the column's own 977 names.
+        match back.column("name").unwrap().dtype() {
+            DataType::Enum(cats, _) => assert_eq!(cats.categories().len(), 977),
+            other => panic!("stored as {other:?}"),
+        }
     });
+}
+
+/// Ingest's string columns share one mapping of all the file's strings;
+/// each is written as an enum of its own strings, in order of first use,
+/// with its nulls, and reads back as the same text.
+#[test]
+fn string_columns_are_stored_as_enums_of_their_own_strings() {
+    use polars::prelude::*;
+    let text = file(&[
+        ft_row("E06000006", "2023", "13.4", "10.2", "16.6", "", ""),
+        ft_row("E06000007", "2023", "", "", "", "", ""),
+        ft_row("E06000006", "2022", "14.1", "11.0", "17.2", "", ""),
+    ]);
+    let frame = read("ft.csv", &text).frame.unwrap();
+    let stored = hwb_outcomes::frame::with_own_strings(&frame).unwrap();
+    let own = |name: &str| match stored.column(name).unwrap().dtype() {
+        DataType::Enum(cats, _) => cats
+            .categories()
+            .values_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+        other => panic!("{name} is {other:?}"),
+    };
+    assert_eq!(own("area_code"), ["E06000006", "E06000007"]);
+    assert_eq!(own("period"), ["2023", "2022"]);
+    assert_eq!(own("sex"), ["Persons"]);
+    // A column of nulls only: an empty enum, still all null.
+    assert!(own("ft_recent_trend").is_empty());
+    assert_eq!(stored.column("ft_recent_trend").unwrap().null_count(), 3);
+    // Numbers and dates are left as they are.
+    assert_eq!(stored.column("value").unwrap().dtype(), &DataType::Float64);
+    assert!(
+        as_text(&stored)
+            .unwrap()
+            .equals_missing(&as_text(&frame).unwrap())
+    );
 }
 
 /// Inputs the fuzzer found (fuzz/regressions/ingest_csv): each is read

@@ -140,9 +140,12 @@ fn write_atomically(
 /// Row groups are converted and encoded on one thread each, a core's worth
 /// at a time, and written in order: Polars' own writer turns every
 /// categorical column into its Arrow dictionary on one thread, which was
-/// most of an upload's wait after validation (docs/PERFORMANCE.md).
+/// most of an upload's wait after validation (docs/PERFORMANCE.md). Each
+/// string column is written as an enum of its own strings, which the writer
+/// need not prune (`frame::with_own_strings`).
 fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -> Result<()> {
     frame.align_chunks_par();
+    let frame = &frame::with_own_strings(frame)?;
     let batched = ParquetWriter::new(&mut *file)
         .with_compression(ParquetCompression::Uncompressed)
         .with_statistics(StatisticsOptions::empty())

@@ -305,7 +305,7 @@ fn cut_points(bytes: &[u8], n: usize) -> Vec<usize> {
         if target <= pos {
             continue;
         }
-        odd ^= bytes[pos..target].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        odd ^= memchr::memchr_iter(b'"', &bytes[pos..target]).count() % 2 == 1;
         let mut i = target;
         while i < bytes.len() && (odd || bytes[i] != b'\n') {
             odd ^= bytes[i] == b'"';

@@ -71,7 +71,7 @@ impl Store {
     ) -> Result<User> {
         let email = email.trim();
         let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM users WHERE email = ?")
+        let exists = sqlx::query("SELECT 1 FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&mut *tx)
             .await?
@@ -82,7 +82,7 @@ impl Store {
             )));
         }
         let row = sqlx::query(
-            "INSERT INTO users (email, role, password_hash, active, created_at) VALUES (?, ?, ?, 1, ?) RETURNING *",
+            "INSERT INTO users (email, role, password_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING *",
         )
         .bind(email)
         .bind(role.as_str())
@@ -110,7 +110,7 @@ impl Store {
 
     /// The user and their password hash, for signing in.
     pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
             .bind(email.trim())
             .fetch_optional(&self.pool)
             .await?;
@@ -120,14 +120,14 @@ impl Store {
     /// Disables or re-enables a user; disabling ends their sessions.
     pub async fn set_user_active(&self, id: i64, active: bool, by: &str) -> Result<User> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE users SET active = ? WHERE id = ? RETURNING *")
+        let row = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 RETURNING *")
             .bind(active)
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("there is no user {id}")))?;
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -152,12 +152,12 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // A new sign-in ends every earlier session of the user (a cookie
         // left on a shared computer stops working), and expired ones go.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? OR expires_at <= ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 OR expires_at <= $2")
             .bind(user.id)
             .bind(now())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user.id)
             .bind(now())
@@ -172,7 +172,7 @@ impl Store {
     /// The active user of an unexpired session.
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_hash)
         .bind(now())
@@ -183,7 +183,7 @@ impl Store {
 
     pub async fn end_session(&self, token_hash: &str, user: &User) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
             .await?;
@@ -205,10 +205,10 @@ impl Store {
     ) -> Result<Option<i64>> {
         let row = sqlx::query(
             "INSERT INTO login_failures (email, address, at)
-             SELECT ?1, ?2, ?3
-             WHERE (SELECT COUNT(*) FROM login_failures WHERE email = ?1 AND address = ?2 AND at > ?4) < ?5
-               AND (SELECT COUNT(*) FROM login_failures WHERE address = ?2 AND at > ?4) < ?6
-               AND (SELECT COUNT(*) FROM login_failures WHERE email = ?1 AND at > ?4) < ?7
+             SELECT $1, $2, $3
+             WHERE (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND address = $2 AND at > $4) < $5
+               AND (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND at > $4) < $6
+               AND (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $4) < $7
              RETURNING id",
         )
         .bind(email.trim())
@@ -225,7 +225,7 @@ impl Store {
 
     /// A reserved attempt that succeeded stops counting.
     pub async fn clear_login_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE id = ?")
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -235,11 +235,11 @@ impl Store {
     /// Failed sign-ins and expired sessions older than `before` go: they
     /// only ever count inside the throttle window.
     pub async fn prune_accounts(&self, before: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE at <= ?")
+        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
             .bind(before)
             .execute(&self.pool)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now())
             .execute(&self.pool)
             .await?;
@@ -254,7 +254,7 @@ impl Store {
         since: &str,
     ) -> Result<i64> {
         let row = sqlx::query(
-            "SELECT COUNT(*) FROM login_failures WHERE email = ? AND address = ? AND at > ?",
+            "SELECT COUNT(*) FROM login_failures WHERE email = $1 AND address = $2 AND at > $3",
         )
         .bind(email.trim())
         .bind(address)
@@ -277,13 +277,13 @@ impl Store {
     ) -> Result<()> {
         let reset = by.id != user.id;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(password_hash)
             .bind(reset)
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS NOT $2")
             .bind(user.id)
             .bind(keep_session)
             .execute(&mut *tx)
@@ -299,7 +299,7 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -335,7 +335,7 @@ impl Store {
     /// are in all: reads are bounded however long the trail grows.
     pub async fn audit_page(&self, offset: i64, limit: i64) -> Result<(Vec<AuditEntry>, i64)> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT $1 OFFSET $2",
         )
         .bind(limit)
         .bind(offset)

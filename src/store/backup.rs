@@ -135,7 +135,7 @@ impl Store {
                 dir.display()
             )));
         };
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(snapshot_name)
             .execute(&self.pool)
             .await?;

@@ -8,6 +8,9 @@
 //!   any database row names it, and publishing is one INSERT, so a crash at
 //!   any moment leaves the previously published edition intact.
 //! - Writes are serialised by one lock, so two publishes cannot interleave.
+//!
+//! Queries number their parameters `$1, $2, ...`, which SQLite and PostgreSQL
+//! both read (issue 16); what is still SQLite's own is listed in ARCHITECTURE.md.
 
 use crate::frame;
 use chrono::Utc;
@@ -311,7 +314,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let uploaded_at = now();
         let id: i64 = sqlx::query(
-            "INSERT INTO uploads (file_name, size, sha256, format, rows, uploaded_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO uploads (file_name, size, sha256, format, rows, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(file_name)
         .bind(size)
@@ -434,7 +437,7 @@ impl Store {
         for &id in uploads {
             let path = self.upload_frame_path(id);
             let format: Option<String> =
-                sqlx::query_scalar("SELECT format FROM uploads WHERE id = ?")
+                sqlx::query_scalar("SELECT format FROM uploads WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -459,7 +462,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let created_at = now();
         let id: i64 = sqlx::query(
-            "INSERT INTO editions (label, base_id, rows, illustrative, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO editions (label, base_id, rows, illustrative, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(label)
         .bind(base.as_ref().map(|b| b.id))
@@ -472,7 +475,7 @@ impl Store {
         .get(0);
         for (position, upload) in uploads.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO edition_uploads (edition_id, upload_id, position) VALUES (?, ?, ?)",
+                "INSERT INTO edition_uploads (edition_id, upload_id, position) VALUES ($1, $2, $3)",
             )
             .bind(id)
             .bind(upload)
@@ -533,7 +536,7 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO publications (edition_id, published_at, published_by) VALUES (?, ?, ?)",
+            "INSERT INTO publications (edition_id, published_at, published_by) VALUES ($1, $2, $3)",
         )
         .bind(edition_id)
         .bind(now())
@@ -560,7 +563,7 @@ impl Store {
     /// The uploads an edition added, in order.
     pub async fn edition_upload_ids(&self, edition_id: i64) -> Result<Vec<i64>> {
         let rows = sqlx::query(
-            "SELECT upload_id FROM edition_uploads WHERE edition_id = ? ORDER BY position",
+            "SELECT upload_id FROM edition_uploads WHERE edition_id = $1 ORDER BY position",
         )
         .bind(edition_id)
         .fetch_all(&self.pool)
@@ -614,7 +617,7 @@ impl Store {
     }
 
     pub async fn edition(&self, id: i64) -> Result<Edition> {
-        let row = sqlx::query(&format!("{} WHERE e.id = ?", Self::EDITION_SELECT))
+        let row = sqlx::query(&format!("{} WHERE e.id = $1", Self::EDITION_SELECT))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -674,7 +677,7 @@ async fn audit(
     action: &str,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)")
         .bind(now())
         .bind(actor)
         .bind(action)

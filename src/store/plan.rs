@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// Newest row per action of one edition.
 const LATEST_PROGRESS: &str =
     "SELECT action, status, note, as_of, recorded_at, recorded_by FROM action_progress
-     WHERE id IN (SELECT MAX(id) FROM action_progress WHERE edition_id = ? GROUP BY action)";
+     WHERE id IN (SELECT MAX(id) FROM action_progress WHERE edition_id = $1 GROUP BY action)";
 
 impl Store {
     /// An edition's progress reports and key messages.
@@ -38,7 +38,7 @@ impl Store {
         }
         let rows = sqlx::query(
             "SELECT priority, message FROM key_messages
-             WHERE id IN (SELECT MAX(id) FROM key_messages WHERE edition_id = ? GROUP BY priority)",
+             WHERE id IN (SELECT MAX(id) FROM key_messages WHERE edition_id = $1 GROUP BY priority)",
         )
         .bind(edition_id)
         .fetch_all(&self.pool)
@@ -78,7 +78,7 @@ impl Store {
         let (status, note, as_of) = progress;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO action_progress (edition_id, action, status, note, as_of, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO action_progress (edition_id, action, status, note, as_of, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(edition_id)
         .bind(action)
@@ -112,7 +112,7 @@ impl Store {
         self.draft_only(edition_id).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO key_messages (edition_id, priority, message, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO key_messages (edition_id, priority, message, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(edition_id)
         .bind(priority)
@@ -147,7 +147,7 @@ impl Store {
             let id: i64 = head.get("id");
             let (mut levels, mut notes) = (BTreeMap::new(), BTreeMap::new());
             for row in sqlx::query(
-                "SELECT descriptor, level, note FROM assessment_levels WHERE assessment_id = ?",
+                "SELECT descriptor, level, note FROM assessment_levels WHERE assessment_id = $1",
             )
             .bind(id)
             .fetch_all(&self.pool)
@@ -178,7 +178,7 @@ impl Store {
         let _guard = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO assessments (assessed_on, label, overall, trajectory, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO assessments (assessed_on, label, overall, trajectory, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&a.date)
         .bind(&a.label)
@@ -191,7 +191,7 @@ impl Store {
         .get(0);
         for (descriptor, level) in &a.levels {
             sqlx::query(
-                "INSERT INTO assessment_levels (assessment_id, descriptor, level, note) VALUES (?, ?, ?, ?)",
+                "INSERT INTO assessment_levels (assessment_id, descriptor, level, note) VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
             .bind(descriptor)
@@ -222,14 +222,14 @@ pub(super) async fn carry_progress(
     only_newer: bool,
 ) -> Result<()> {
     let newer = if only_newer {
-        " AND f.recorded_at > COALESCE((SELECT MAX(t.recorded_at) FROM action_progress t WHERE t.edition_id = ?2 AND t.action = f.action), '')"
+        " AND f.recorded_at > COALESCE((SELECT MAX(t.recorded_at) FROM action_progress t WHERE t.edition_id = $2 AND t.action = f.action), '')"
     } else {
         ""
     };
     sqlx::query(&format!(
         "INSERT INTO action_progress (edition_id, action, status, note, as_of, recorded_at, recorded_by)
-         SELECT ?2, f.action, f.status, f.note, f.as_of, f.recorded_at, f.recorded_by FROM action_progress f
-         WHERE f.id IN (SELECT MAX(id) FROM action_progress WHERE edition_id = ?1 GROUP BY action){newer}
+         SELECT $2, f.action, f.status, f.note, f.as_of, f.recorded_at, f.recorded_by FROM action_progress f
+         WHERE f.id IN (SELECT MAX(id) FROM action_progress WHERE edition_id = $1 GROUP BY action){newer}
          ORDER BY f.id"
     ))
     .bind(from)
@@ -247,8 +247,8 @@ pub(super) async fn carry_messages(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO key_messages (edition_id, priority, message, recorded_at, recorded_by)
-         SELECT ?2, priority, message, recorded_at, recorded_by FROM key_messages
-         WHERE id IN (SELECT MAX(id) FROM key_messages WHERE edition_id = ?1 GROUP BY priority) ORDER BY id",
+         SELECT $2, priority, message, recorded_at, recorded_by FROM key_messages
+         WHERE id IN (SELECT MAX(id) FROM key_messages WHERE edition_id = $1 GROUP BY priority) ORDER BY id",
     )
     .bind(from)
     .bind(to)

@@ -283,7 +283,7 @@ impl Store {
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS NOT $2")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
             .bind(user.id)
             .bind(keep_session)
             .execute(&mut *tx)

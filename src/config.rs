@@ -34,6 +34,9 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub site_root: PathBuf,
     pub data_dir: PathBuf,
+    /// Where the store's rows live (`HWB_DATABASE_URL`): SQLite in
+    /// `data_dir` unless a PostgreSQL URL is given.
+    pub database: crate::store::Database,
     /// The place the Board reports on, its region and the national comparator.
     pub home: Area,
     pub region: Area,
@@ -73,6 +76,17 @@ fn invalid(var: &'static str, value: &str, problem: impl Into<String>) -> Config
         var,
         value: value.to_owned(),
         problem: problem.into(),
+    }
+}
+
+/// A URL as an error may show it: what precedes an `@` (a user and
+/// password) replaced.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -235,7 +249,12 @@ impl Config {
             )
         })?;
 
+        let url = var("HWB_DATABASE_URL", "");
+        let database = crate::store::Database::parse(&url)
+            .map_err(|problem| invalid("HWB_DATABASE_URL", &without_password(&url), problem))?;
+
         Ok(Config {
+            database,
             page_cache_bytes,
             secure_cookies,
             trusted_proxies,
@@ -354,6 +373,8 @@ mod tests {
             ("HWB_PUBLIC_ORIGIN", "hwb.example.org"),
             ("HWB_CLIENT_TIMEOUT_SECONDS", "0"),
             ("HWB_PAGE_CACHE_BYTES", "-1"),
+            ("HWB_DATABASE_URL", "mysql://db.example.org/hwb"),
+            ("HWB_DATABASE_URL", "sqlite://elsewhere.sqlite"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();
@@ -362,6 +383,27 @@ mod tests {
             let text = err.to_string();
             assert!(text.contains(var) && text.contains(value), "{text}");
         }
+    }
+
+    #[test]
+    fn a_database_url_chooses_postgres_and_its_password_is_never_shown() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database, crate::store::Database::Sqlite);
+        let url = "postgres://hwb:s3cret@db.example.org:5433/hwb";
+        let c = config(&[("HWB_DATABASE_URL", url)]).unwrap();
+        assert_eq!(c.database, crate::store::Database::Postgres(url.into()));
+        assert_eq!(
+            c.database.shown(&c.data_dir),
+            "postgres hwb@db.example.org:5433/hwb"
+        );
+        let err = config(&[(
+            "HWB_DATABASE_URL",
+            "postgresql://hwb:s3cret@db:notaport/hwb",
+        )])
+        .unwrap_err();
+        assert_eq!(err.var, "HWB_DATABASE_URL");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(err.to_string().contains("***@db:notaport/hwb"), "{err}");
     }
 
     #[test]

@@ -250,7 +250,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn open_store(config: &Config) -> Result<Store, String> {
     config.prepare_data_dir().map_err(|e| e.to_string())?;
     runtime()
-        .block_on(Store::open(&config.data_dir))
+        .block_on(Store::open_with(&config.data_dir, &config.database))
         .map_err(|e| {
             format!(
                 "cannot open the store in {}: {e}",

@@ -2,7 +2,7 @@
 //! trail's reading side. Passwords arrive here already hashed (`crate::accounts`
 //! hashes and verifies them); session tokens arrive as SHA-256 hashes.
 
-use super::{Result, Store, StoreError, audit, now};
+use super::{Result, Store, StoreError, audit, database::flag, now};
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -49,14 +49,14 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> User {
+fn user_from_row(row: &sqlx::any::AnyRow) -> User {
     User {
         id: row.get("id"),
         email: row.get("email"),
         role: Role::parse(row.get::<&str, _>("role")).unwrap_or(Role::Analyst),
-        active: row.get("active"),
+        active: flag(row, "active"),
         created_at: row.get("created_at"),
-        must_change_password: row.get("must_change_password"),
+        must_change_password: flag(row, "must_change_password"),
     }
 }
 
@@ -71,7 +71,7 @@ impl Store {
     ) -> Result<User> {
         let email = email.trim();
         let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM users WHERE email = $1")
+        let exists = sqlx::query("SELECT 1 FROM users WHERE lower(email) = lower($1)")
             .bind(email)
             .fetch_optional(&mut *tx)
             .await?
@@ -110,7 +110,7 @@ impl Store {
 
     /// The user and their password hash, for signing in.
     pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+        let row = sqlx::query("SELECT * FROM users WHERE lower(email) = lower($1)")
             .bind(email.trim())
             .fetch_optional(&self.pool)
             .await?;
@@ -121,7 +121,7 @@ impl Store {
     pub async fn set_user_active(&self, id: i64, active: bool, by: &str) -> Result<User> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 RETURNING *")
-            .bind(active)
+            .bind(i64::from(active))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
@@ -279,7 +279,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(password_hash)
-            .bind(reset)
+            .bind(i64::from(reset))
             .bind(user.id)
             .execute(&mut *tx)
             .await?;

@@ -123,6 +123,11 @@ impl Store {
     /// Writes a consistent copy of the store into `dir` (new or empty),
     /// assembled beside it and renamed into place when complete.
     pub async fn backup(&self, dir: &Path) -> Result<Summary> {
+        if self.engine != super::Engine::Sqlite {
+            return Err(refuse(
+                "`hwb-outcomes backup` copies a SQLite store only, so far: back up a PostgreSQL store with pg_dump and the data folder's uploads/ and editions/ (README, \"Deploying at scale\")".into(),
+            ));
+        }
         let partial = assembly_folder(dir, "backup")?;
         assemble_then_rename(&partial, dir, self.backup_into(&partial)).await
     }

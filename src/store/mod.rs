@@ -1,5 +1,5 @@
 //! The store: uploads, editions, publications and the audit trail in SQLite
-//! (sqlx; PostgreSQL can follow behind the same API), frames as Parquet.
+//! or PostgreSQL (sqlx, `database`), frames as Parquet.
 //!
 //! Invariants:
 //! - Nothing is updated or deleted: uploads and editions are immutable, and
@@ -7,22 +7,25 @@
 //! - A file is complete on disk (written, synced, renamed into place) before
 //!   any database row names it, and publishing is one INSERT, so a crash at
 //!   any moment leaves the previously published edition intact.
-//! - Writes are serialised by one lock, so two publishes cannot interleave.
+//! - Writes are serialised by one lock per process, and publishing also by
+//!   the database (`database::lock_writes`), so two publishes cannot
+//!   interleave even from two servers.
 //!
-//! Queries number their parameters `$1, $2, ...`, which SQLite and PostgreSQL
-//! both read (issue 16); what is still SQLite's own is listed in ARCHITECTURE.md.
+//! Every query is written once, in what SQLite and PostgreSQL both read
+//! (`database`).
 
 use crate::frame;
 use chrono::Utc;
 use polars::prelude::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tokio::sync::Mutex;
 
 mod accounts;
 mod backup;
+mod database;
 mod plan;
 mod staging;
 
@@ -32,6 +35,7 @@ use crate::metadata::FORMAT as METADATA_FORMAT;
 const INDICATORS_SUFFIX: &str = "indicators.parquet";
 pub use accounts::{AttemptLimits, AuditEntry, Role, User};
 pub use backup::{Summary as BackupSummary, restore};
+pub use database::{Database, Engine};
 pub use staging::{Mapped, Staged, StagedFrame};
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +114,8 @@ pub struct Edition {
 }
 
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     dir: PathBuf,
     writes: Mutex<()>,
 }
@@ -211,29 +216,32 @@ pub fn rfc3339(t: chrono::DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`.
+    /// Opens (creating if needed) the store in `dir`, its database SQLite
+    /// in the same folder.
     pub async fn open(dir: &Path) -> Result<Store> {
+        Self::open_with(dir, &Database::Sqlite).await
+    }
+
+    /// Opens (creating if needed) the store with its files in `dir` and its
+    /// rows in `database`.
+    pub async fn open_with(dir: &Path, database: &Database) -> Result<Store> {
         for sub in ["uploads", "editions"] {
             let path = dir.join(sub);
             std::fs::create_dir_all(&path).map_err(io(&path))?;
         }
-        let options = SqliteConnectOptions::new()
-            .filename(dir.join("store.sqlite"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("src/store/migrations").run(&pool).await?;
+        let pool = database::connect(database, dir).await?;
         staging::remove_stale_staging(&dir.join("uploads"));
         Ok(Store {
             pool,
+            engine: database.engine(),
             dir: dir.to_owned(),
             writes: Mutex::new(()),
         })
+    }
+
+    /// The engine the store's rows are in.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     fn upload_frame_path(&self, id: i64) -> PathBuf {
@@ -467,7 +475,7 @@ impl Store {
         .bind(label)
         .bind(base.as_ref().map(|b| b.id))
         .bind(merged.height() as i64)
-        .bind(illustrative)
+        .bind(i64::from(illustrative))
         .bind(&created_at)
         .bind(by)
         .fetch_one(&mut *tx)
@@ -516,17 +524,23 @@ impl Store {
     /// Publishes an edition (or an earlier one again: a rollback). Atomic.
     pub async fn publish(&self, edition_id: i64, by: &str) -> Result<Edition> {
         let _guard = self.writes.lock().await;
-        let edition = self.edition(edition_id).await?;
+        let mut tx = self.pool.begin().await?;
+        // Read under the lock: another server may have published meanwhile.
+        database::lock_writes(self.engine, &mut tx).await?;
+        let edition = Self::edition_on(&mut *tx, edition_id).await?;
+        let current: Option<i64> = sqlx::query_scalar(PUBLISHED_ID)
+            .fetch_optional(&mut *tx)
+            .await?;
         // A draft must be built on what is published now; an edition
         // published before may be published again (a rollback).
         if edition.published_at.is_none()
-            && let Some(current) = self.published().await?
-            && edition.base_id != Some(current.id)
+            && let Some(current) = current
+            && edition.base_id != Some(current)
         {
             return Err(StoreError::Stale {
                 edition: edition_id,
                 base: edition.base_id,
-                current: current.id,
+                current,
             });
         }
         if !self.edition_frame_path(edition_id).exists() {
@@ -534,7 +548,6 @@ impl Store {
                 "edition {edition_id} has no data file"
             )));
         }
-        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO publications (edition_id, published_at, published_by) VALUES ($1, $2, $3)",
         )
@@ -599,27 +612,34 @@ impl Store {
 
     const EDITION_SELECT: &'static str = "SELECT e.id, e.label, e.base_id, e.rows, e.illustrative, e.created_at, e.created_by,
             (SELECT MAX(p.published_at) FROM publications p WHERE p.edition_id = e.id) AS published_at,
-            e.id = (SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1) AS is_published
+            CASE WHEN e.id = (SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1) THEN 1 ELSE 0 END AS is_published
          FROM editions e";
 
-    fn edition_from_row(row: &sqlx::sqlite::SqliteRow) -> Edition {
+    fn edition_from_row(row: &AnyRow) -> Edition {
         Edition {
             id: row.get("id"),
             label: row.get("label"),
             base_id: row.get("base_id"),
             rows: row.get("rows"),
-            illustrative: row.get("illustrative"),
+            illustrative: database::flag(row, "illustrative"),
             created_at: row.get("created_at"),
             created_by: row.get("created_by"),
             published_at: row.get("published_at"),
-            is_published: row.get::<Option<bool>, _>("is_published").unwrap_or(false),
+            is_published: database::flag(row, "is_published"),
         }
     }
 
     pub async fn edition(&self, id: i64) -> Result<Edition> {
+        Self::edition_on(&self.pool, id).await
+    }
+
+    async fn edition_on<'e>(
+        on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+        id: i64,
+    ) -> Result<Edition> {
         let row = sqlx::query(&format!("{} WHERE e.id = $1", Self::EDITION_SELECT))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(on)
             .await?
             .ok_or_else(|| {
                 StoreError::NotFound(format!(
@@ -638,11 +658,11 @@ impl Store {
     }
 
     pub async fn published(&self) -> Result<Option<Edition>> {
-        let row = sqlx::query("SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1")
+        let id: Option<i64> = sqlx::query_scalar(PUBLISHED_ID)
             .fetch_optional(&self.pool)
             .await?;
-        match row {
-            Some(row) => Ok(Some(self.edition(row.get(0)).await?)),
+        match id {
+            Some(id) => Ok(Some(self.edition(id).await?)),
             None => Ok(None),
         }
     }
@@ -671,8 +691,11 @@ impl Store {
     }
 }
 
+/// The published edition's id: the newest publication's.
+const PUBLISHED_ID: &str = "SELECT edition_id FROM publications ORDER BY id DESC LIMIT 1";
+
 async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
     action: &str,
     detail: &str,

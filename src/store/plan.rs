@@ -216,7 +216,7 @@ impl Store {
 /// only reports newer than what `to` already holds for the action (a
 /// rebuilt draft keeps its own updates over its new base's older ones).
 pub(super) async fn carry_progress(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     from: i64,
     to: i64,
     only_newer: bool,
@@ -241,7 +241,7 @@ pub(super) async fn carry_progress(
 
 /// A rebuilt draft keeps the key messages written on the draft it replaces.
 pub(super) async fn carry_messages(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     from: i64,
     to: i64,
 ) -> Result<()> {

@@ -312,13 +312,13 @@ pub enum ServeError {
     },
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
-    #[error("cannot open the store in HWB_DATA_DIR: {0}")]
+    #[error("cannot open the store (HWB_DATA_DIR, HWB_DATABASE_URL): {0}")]
     Store(String),
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let store = Store::open(&config.data_dir)
+    let store = Store::open_with(&config.data_dir, &config.database)
         .await
         .map_err(|e| ServeError::Store(e.to_string()))?;
     crate::demo::install_if_empty(&store, &config)
@@ -366,6 +366,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         area = %config.home.code,
         site_root = %config.site_root.display(),
         data_dir = %config.data_dir.display(),
+        database = %config.database.shown(&config.data_dir),
         "serving http://{}",
         config.site_addr
     );

@@ -1,29 +1,32 @@
 //! Killing the process during an ingest and publish, at many moments, never
-//! loses or corrupts the published edition, and the next publish succeeds.
+//! loses or corrupts the published edition, and the next publish succeeds;
+//! on SQLite and on PostgreSQL (`support/database.rs`).
 
-use hwb_outcomes::store::Store;
+use hwb_outcomes::store::{Database, Store};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+#[path = "support/database.rs"]
+mod database;
+
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
 
-fn hwb(data: &std::path::Path) -> Command {
+fn hwb(data: &std::path::Path, database: &Database) -> Command {
     let mut c = Command::new(BIN);
     c.env("HWB_DATA_DIR", data)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if let Database::Postgres(url) = database {
+        c.env("HWB_DATABASE_URL", url);
+    }
     c
 }
 
 /// The published edition, checked to read back whole, and a digest of its
 /// frame (every value, as text) to tell "unchanged" from "same size".
-fn published(data: &std::path::Path) -> (i64, String, u64) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(data)
+fn published(data: &std::path::Path, database: &Database) -> (i64, String, u64) {
+    rt().block_on(async {
+        let store = Store::open_with(data, database)
             .await
             .expect("the store opens after a kill");
         let edition = store
@@ -48,17 +51,31 @@ fn published(data: &std::path::Path) -> (i64, String, u64) {
     })
 }
 
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn sigkill_during_publish_never_loses_the_published_edition() {
+    for database in rt().block_on(database::engines()) {
+        eprintln!("on {database:?}");
+        kill_during_publish(&database);
+    }
+}
+
+fn kill_during_publish(database: &Database) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/data/template-example.csv");
-    let status = hwb(&data)
+    let status = hwb(&data, database)
         .args(["ingest", example, "--edition", "Baseline", "--publish"])
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(published(&data).1, "Baseline");
+    assert_eq!(published(&data, database).1, "Baseline");
 
     // A larger file so the kill can land in validation, in writing the
     // upload, in assembling the edition or in publishing it.
@@ -69,7 +86,7 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
     // Time one full run to spread the kills across it.
     let started = Instant::now();
     assert!(
-        hwb(&data)
+        hwb(&data, database)
             .arg("ingest")
             .arg(&big_path)
             .args(["--edition", "Timing run"])
@@ -79,13 +96,13 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
     );
     let full = started.elapsed();
 
-    let mut previous = published(&data);
+    let mut previous = published(&data, database);
     let mut survived = 0;
     const KILLS: u32 = 24;
     for i in 0..KILLS {
         // From the start to a little past the end of a full run.
         let delay = full.mul_f64(f64::from(i) / f64::from(KILLS - 4));
-        let mut child = hwb(&data)
+        let mut child = hwb(&data, database)
             .arg("ingest")
             .arg(&big_path)
             .args(["--edition", &format!("Attempt {i}"), "--publish"])
@@ -94,7 +111,7 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
-        let now = published(&data);
+        let now = published(&data, database);
         if status.success() {
             // It finished before the kill: the new edition is published, whole.
             assert_eq!(now.1, format!("Attempt {i}"));
@@ -111,7 +128,7 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
         previous = now;
     }
     eprintln!(
-        "crash test: {KILLS} kills over a {:.2} s ingest and publish of {} bytes; {survived} landed mid-way",
+        "crash test on {database:?}: {KILLS} kills over a {:.2} s ingest and publish of {} bytes; {survived} landed mid-way",
         full.as_secs_f64(),
         big.len()
     );
@@ -121,12 +138,12 @@ fn sigkill_during_publish_never_loses_the_published_edition() {
     );
 
     // The store still takes a normal publish.
-    let status = hwb(&data)
+    let status = hwb(&data, database)
         .arg("ingest")
         .arg(example)
         .args(["--edition", "After the kills", "--publish"])
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(published(&data).1, "After the kills");
+    assert_eq!(published(&data, database).1, "After the kills");
 }

@@ -1,11 +1,15 @@
 //! `demo_store`: a configuration and a real store in a temporary folder,
 //! holding the demo edition as `hwb-outcomes serve` installs it. Shared by
-//! the test files that need a store behind the router.
+//! the test files that need a store behind the router. Its database is
+//! SQLite, or PostgreSQL with `HWB_TEST_STORE=postgres` (`database.rs`).
 
 use hwb_outcomes::config::Config;
 use hwb_outcomes::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+#[path = "database.rs"]
+mod database;
 
 pub async fn demo_store(env: &[(&str, &str)]) -> (Config, Arc<Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -20,9 +24,16 @@ pub async fn demo_store(env: &[(&str, &str)]) -> (Config, Arc<Store>, tempfile::
         ),
     ]
     .into();
+    if let hwb_outcomes::store::Database::Postgres(url) = database::chosen().await {
+        vars.insert("HWB_DATABASE_URL".to_owned(), url);
+    }
     vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let store = Arc::new(Store::open(&config.data_dir).await.unwrap());
+    let store = Arc::new(
+        Store::open_with(&config.data_dir, &config.database)
+            .await
+            .unwrap(),
+    );
     hwb_outcomes::demo::install_if_empty(&store, &config)
         .await
         .unwrap();

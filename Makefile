@@ -24,7 +24,7 @@ CARGO_FLAGS := --locked --release --features ssr
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 600
 
-.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools fuzz bench-load target-dir server site clean-site update-screenshots
+.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools db-tools fuzz bench-load target-dir server site clean-site update-screenshots
 
 help:
 	@echo "make run    build (release) and serve the dashboard on http://127.0.0.1:3000"
@@ -40,7 +40,7 @@ run: build
 
 build: tools target-dir server site
 
-test: build e2e-tools fuzz-tools
+test: build e2e-tools fuzz-tools db-tools
 	scripts/run-tests
 
 fuzz: fuzz-tools
@@ -79,6 +79,12 @@ tools:
 fuzz-tools:
 	@[ "$$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $(CARGO_FUZZ_VERSION)" ] \
 	  || cargo install --root "$(TOOLS)" --force cargo-fuzz --version "$(CARGO_FUZZ_VERSION)"
+
+# Debian's PostgreSQL server, which scripts/postgres starts for the tests
+# in a folder of their own; `make run` needs none of it.
+db-tools:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
 
 e2e-tools:
 	@command -v chromium >/dev/null \

@@ -2,7 +2,7 @@
 //! belong to an edition and are written only while it is a draft, and the
 //! partnership self-assessments analysts add. Rows are only ever added.
 
-use super::{Result, Store, StoreError, audit, now};
+use super::{Result, Store, StoreError, audit, database, now};
 use crate::board::{Assessment, EditionPlan, Progress, Status};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -53,9 +53,11 @@ impl Store {
     }
 
     /// Refuses a change to an edition that has ever been published: what a
-    /// board paper linked to must not move.
-    async fn draft_only(&self, edition_id: i64) -> Result<()> {
-        let edition = self.edition(edition_id).await?;
+    /// board paper linked to must not move. Read inside the writing
+    /// transaction, under the database's write lock, so a publish by
+    /// another server cannot slip in between the check and the write.
+    async fn draft_only(tx: &mut sqlx::Transaction<'_, sqlx::Any>, edition_id: i64) -> Result<()> {
+        let edition = Self::edition_on(&mut **tx, edition_id).await?;
         if edition.published_at.is_some() {
             return Err(StoreError::NotFound(format!(
                 "edition {edition_id} has been published, so its progress and key messages are fixed: record them on a new draft"
@@ -74,9 +76,10 @@ impl Store {
         by: &str,
     ) -> Result<()> {
         let _guard = self.writes.lock().await;
-        self.draft_only(edition_id).await?;
         let (status, note, as_of) = progress;
         let mut tx = self.pool.begin().await?;
+        database::lock_writes(self.engine, &mut tx).await?;
+        Self::draft_only(&mut tx, edition_id).await?;
         sqlx::query(
             "INSERT INTO action_progress (edition_id, action, status, note, as_of, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -109,8 +112,9 @@ impl Store {
         by: &str,
     ) -> Result<()> {
         let _guard = self.writes.lock().await;
-        self.draft_only(edition_id).await?;
         let mut tx = self.pool.begin().await?;
+        database::lock_writes(self.engine, &mut tx).await?;
+        Self::draft_only(&mut tx, edition_id).await?;
         sqlx::query(
             "INSERT INTO key_messages (edition_id, priority, message, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5)",
         )

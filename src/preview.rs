@@ -7,7 +7,7 @@ use polars::prelude::*;
 use std::collections::BTreeSet;
 
 /// One revised value: old and new, for the same key.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Revision {
     pub indicator: String,
     pub area: String,
@@ -27,7 +27,7 @@ impl Revision {
 /// memory until it expires, and an upload may revise two million rows.
 pub const REVISIONS_KEPT: usize = 200;
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Preview {
     /// Indicators the published edition does not have.
     pub new_indicators: BTreeSet<String>,

@@ -20,12 +20,12 @@ use crate::catalogue::Catalogue;
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use report::Report;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use text::Sniffed;
 
 /// The layout of the rows, whatever the container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// A Fingertips data export (26 or 27 columns).

@@ -73,7 +73,7 @@ pub fn UploadResultPage() -> impl IntoView {
     let error = use_query_map()
         .with_untracked(|q| q.get("error"))
         .filter(|e| e == "draft")
-        .and_then(|_| result.draft_error.lock().ok().and_then(|e| e.clone()))
+        .and_then(|_| result.draft_error.clone())
         .map(|e| format!("The draft was not saved: {e}"));
     let files = result
         .files

@@ -42,7 +42,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     // Only its owner sees an upload's result.
     if let Some(email) = &user
         && let Some(token) = path.strip_prefix("/upload/")
-        && let Some(result) = state.uploads.get(token, email)
+        && let Some(result) = state.uploads.get(token, email).await
     {
         req.extensions_mut().insert(result);
         return next.run(req).await;

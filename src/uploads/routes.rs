@@ -2,16 +2,16 @@
 //! JavaScript). Files are validated like the CLI's; if all are valid they
 //! are kept (immutable) and compared with the published edition; the
 //! analyst then saves a named draft edition and publishes it, or leaves it.
-//! Nothing published changes until that publish. Results are kept in
-//! memory under a random token and shown by `GET /upload/{token}`
-//! (post-redirect-get, so a refresh never uploads twice).
+//! Nothing published changes until that publish. Results are kept in the
+//! database under a random token and shown by `GET /upload/{token}`
+//! (post-redirect-get, so a refresh never uploads twice), on any server.
 
-use super::{FetchJob, FileResult, JobState, RATE_LIMIT, RATE_WINDOW, UploadResult};
+use super::{FETCH_BEAT, FileResult, JobState, RATE_LIMIT, RATE_WINDOW, UploadResult};
 use crate::accounts::RequireAnalyst;
 use crate::accounts::session::random_token;
 use crate::ingest::{self, Context};
 use crate::preview::{Preview, preview};
-use crate::store::Base;
+use crate::store::{Base, DraftClaim};
 use crate::web::respond::{csv_download, plain_text};
 use crate::web::state::{AppState, WithStore};
 use axum::Router;
@@ -19,8 +19,8 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// The upload and fetch routes; only `POST /upload` takes large bodies.
 pub fn routes(max_body_bytes: usize) -> Router<AppState> {
@@ -69,7 +69,7 @@ async fn receive(
     WithStore(store): WithStore,
     mut multipart: Multipart,
 ) -> Response {
-    if !state.uploads.allow(&user.email) {
+    if !state.uploads.allow(&user.email).await {
         return plain_text(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -218,18 +218,25 @@ async fn accept(
             )
             .await;
     }
-    let result = state.uploads.keep(UploadResult {
-        token: random_token(16),
-        by: user.email.clone(),
-        files: results,
-        upload_ids,
-        preview: summary,
-        base: published.map(|d| (d.edition.id, d.edition.label.clone())),
-        draft: tokio::sync::Mutex::new(None),
-        draft_error: Mutex::new(None),
-        made: Instant::now(),
-    });
-    Ok(result)
+    state
+        .uploads
+        .keep(UploadResult {
+            token: random_token(16),
+            by: user.email.clone(),
+            files: results,
+            upload_ids,
+            preview: summary,
+            base: published.map(|d| (d.edition.id, d.edition.label.clone())),
+            draft: None,
+            draft_error: None,
+        })
+        .await
+        .map_err(|e| {
+            plain_text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The files were kept, but their result could not be: {e}. Upload them again to see it."),
+            )
+        })
 }
 
 /// `GET /upload/{token}/errors.csv`: every error of every file.
@@ -238,7 +245,7 @@ async fn errors_csv(
     RequireAnalyst(user): RequireAnalyst,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(result) = state.uploads.get(&token, &user.email) else {
+    let Some(result) = state.uploads.get(&token, &user.email).await else {
         return plain_text(
             StatusCode::NOT_FOUND,
             "That upload's report has expired: upload the files again.",
@@ -275,7 +282,7 @@ async fn save_draft(
 ) -> Response {
     let (Some(store), Some(result)) = (
         state.editions.store(),
-        state.uploads.get(&token, &user.email),
+        state.uploads.get(&token, &user.email).await,
     ) else {
         return plain_text(
             StatusCode::NOT_FOUND,
@@ -288,10 +295,25 @@ async fn save_draft(
             "Files with errors cannot make an edition.",
         );
     }
-    // Held while the draft is built: a second submit waits, then finds it.
-    let mut draft = result.draft.lock().await;
-    if let Some(id) = *draft {
-        return Redirect::to(&format!("/editions/{id}/publish")).into_response();
+    // Claimed while the draft is built: a second submit, to any server,
+    // is sent to the draft or to the result page, and makes no edition.
+    match state.uploads.claim_draft(&token, &user.email).await {
+        DraftClaim::Claimed => {}
+        DraftClaim::Made(id) => {
+            return Redirect::to(&format!("/editions/{id}/publish")).into_response();
+        }
+        DraftClaim::Busy => {
+            return plain_text(
+                StatusCode::CONFLICT,
+                "That draft is being saved now. Look for it on the Editions page in a moment.",
+            );
+        }
+        DraftClaim::Missing => {
+            return plain_text(
+                StatusCode::NOT_FOUND,
+                "That upload has expired: upload the files again.",
+            );
+        }
     }
     // Merging and analysing a large edition is seconds of CPU: run it on
     // the blocking pool, not on an async worker that serves pages. The
@@ -317,13 +339,11 @@ async fn save_draft(
     .unwrap_or_else(|e| Err(e.to_string()));
     match made {
         Ok(e) => {
-            *draft = Some(e.id);
+            state.uploads.finish_draft(&token, Ok(e.id)).await;
             Redirect::to(&format!("/editions/{}/publish", e.id)).into_response()
         }
         Err(e) => {
-            if let Ok(mut why) = result.draft_error.lock() {
-                *why = Some(e);
-            }
+            state.uploads.finish_draft(&token, Err(&e)).await;
             Redirect::to(&format!("/upload/{token}?error=draft")).into_response()
         }
     }
@@ -337,20 +357,7 @@ async fn start_fetch(
     RequireAnalyst(user): RequireAnalyst,
     WithStore(store): WithStore,
 ) -> Response {
-    let running = state.uploads.fetches.lock().map_or(true, |jobs| {
-        jobs.iter().any(|j| {
-            j.state
-                .lock()
-                .is_ok_and(|s| matches!(*s, JobState::Running))
-        })
-    });
-    if running {
-        return plain_text(
-            StatusCode::CONFLICT,
-            "A fetch from Fingertips is already running. Wait for it to finish, then try again.",
-        );
-    }
-    if !state.uploads.allow(&user.email) {
+    if !state.uploads.allow(&user.email).await {
         return plain_text(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -359,26 +366,41 @@ async fn start_fetch(
             ),
         );
     }
-    let job = Arc::new(FetchJob {
-        id: random_token(16),
-        by: user.email.clone(),
-        progress: Mutex::new((0, 0)),
-        state: Mutex::new(JobState::Running),
-    });
-    if let Ok(mut jobs) = state.uploads.fetches.lock() {
-        jobs.insert(0, job.clone());
-        jobs.truncate(super::KEPT);
+    let id = random_token(16);
+    if !state.uploads.start_fetch(&id, &user.email).await {
+        return plain_text(
+            StatusCode::CONFLICT,
+            "A fetch from Fingertips is already running. Wait for it to finish, then try again.",
+        );
     }
-    let id = job.id.clone();
+    let job = id.clone();
     tokio::spawn(async move {
         let plan =
             crate::fetch::Plan::for_catalogue(&state.fingertips_url, &state.editions.catalogue());
-        let shown = job.clone();
+        // Progress is counted here and written to the database every beat,
+        // where the status page, on any server, reads it.
+        let counts = Arc::new((AtomicI64::new(0), AtomicI64::new(0)));
+        let counted = counts.clone();
         let progress: Arc<crate::fetch::Progress> = Arc::new(move |done, planned| {
-            if let Ok(mut p) = shown.progress.lock() {
-                *p = (done, planned);
-            }
+            counted.0.store(done as i64, Ordering::Relaxed);
+            counted.1.store(planned as i64, Ordering::Relaxed);
         });
+        let beat = {
+            let (state, job, counts) = (state.clone(), job.clone(), counts.clone());
+            tokio::spawn(async move {
+                loop {
+                    let now = (
+                        counts.0.load(Ordering::Relaxed),
+                        counts.1.load(Ordering::Relaxed),
+                    );
+                    state
+                        .uploads
+                        .update_fetch(&job, &JobState::Running(now.0, now.1))
+                        .await;
+                    tokio::time::sleep(FETCH_BEAT).await;
+                }
+            })
+        };
         let ended = match crate::fetch::run(&plan, progress).await {
             Err(e) => JobState::Failed(format!(
                 "Cannot fetch from Fingertips: {e}. Nothing was stored."
@@ -398,9 +420,9 @@ async fn start_fetch(
                 }
             }
         };
-        if let Ok(mut s) = job.state.lock() {
-            *s = ended;
-        }
+        beat.abort();
+        let _ = beat.await;
+        state.uploads.update_fetch(&job, &ended).await;
     });
     Redirect::to(&format!("/fetch/{id}")).into_response()
 }
@@ -412,26 +434,15 @@ async fn fetch_status(
     RequireAnalyst(user): RequireAnalyst,
     Path(id): Path<String>,
 ) -> Response {
-    let job = state.uploads.fetches.lock().ok().and_then(|jobs| {
-        jobs.iter()
-            .find(|j| j.id == id && j.by == user.email)
-            .cloned()
-    });
-    let Some(job) = job else {
+    let Some(current) = state.uploads.fetch(&id, &user.email).await else {
         return plain_text(
             StatusCode::NOT_FOUND,
             "That fetch has expired: start it again from the upload page.",
         );
     };
-    let current = job
-        .state
-        .lock()
-        .map(|s| s.clone())
-        .unwrap_or(JobState::Failed("The fetch was lost.".into()));
-    let (done, planned) = job.progress.lock().map(|p| *p).unwrap_or_default();
     let (status, refresh, body) = match current {
         JobState::Done(token) => return Redirect::to(&format!("/upload/{token}")).into_response(),
-        JobState::Running => (
+        JobState::Running(done, planned) => (
             StatusCode::OK,
             "<meta http-equiv=\"refresh\" content=\"2\">",
             format!(

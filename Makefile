@@ -22,9 +22,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO_FLAGS := --locked --release --features ssr
 
 CARGO_FUZZ_VERSION := 0.13.2
+MOTO_VERSION := 5.2.1
 FUZZ_SECONDS ?= 600
 
-.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools db-tools fuzz bench-load target-dir server site clean-site update-screenshots
+.PHONY: help run build test test-rust test-e2e lint fmt tools e2e-tools fuzz-tools db-tools s3-tools fuzz bench-load target-dir server site clean-site update-screenshots
 
 help:
 	@echo "make run    build (release) and serve the dashboard on http://127.0.0.1:3000"
@@ -40,7 +41,7 @@ run: build
 
 build: tools target-dir server site
 
-test: build e2e-tools fuzz-tools db-tools
+test: build e2e-tools fuzz-tools db-tools s3-tools
 	scripts/run-tests
 
 fuzz: fuzz-tools
@@ -85,6 +86,13 @@ fuzz-tools:
 db-tools:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
+
+# moto, an S3-compatible server from PyPI, which scripts/s3 starts for the
+# tests; in a virtual environment in the cache, on PATH as moto_server.
+s3-tools:
+	@"$(TOOLS)/moto/bin/python" -c 'import sys, moto; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null \
+	  || { python3 -m venv --clear "$(TOOLS)/moto" && "$(TOOLS)/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"; }
+	@mkdir -p "$(TOOLS)/bin" && ln -sf "$(TOOLS)/moto/bin/moto_server" "$(TOOLS)/bin/moto_server"
 
 e2e-tools:
 	@command -v chromium >/dev/null \

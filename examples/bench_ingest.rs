@@ -231,10 +231,18 @@ fn national_context<'a>(catalogue: &'a Catalogue, gazetteer: &'a Gazetteer) -> C
     ctx
 }
 
+/// The store in `data_dir`, its rows and files where `HWB_DATABASE_URL`
+/// and `HWB_OBJECT_STORE` say (as the server reads them).
 fn open_store(rt: &tokio::runtime::Runtime, data_dir: &str) -> hwb_outcomes::store::Store {
-    rt.block_on(hwb_outcomes::store::Store::open(std::path::Path::new(
-        data_dir,
-    )))
+    use hwb_outcomes::store::{Database, Objects, Store};
+    let var = |name| std::env::var(name).unwrap_or_default();
+    let database = Database::parse(&var("HWB_DATABASE_URL")).expect("HWB_DATABASE_URL");
+    let objects = Objects::parse(&var("HWB_OBJECT_STORE")).expect("HWB_OBJECT_STORE");
+    rt.block_on(Store::open_with(
+        std::path::Path::new(data_dir),
+        &database,
+        &objects,
+    ))
     .unwrap()
 }
 

@@ -37,6 +37,9 @@ pub struct Config {
     /// Where the store's rows live (`HWB_DATABASE_URL`): SQLite in
     /// `data_dir` unless a PostgreSQL URL is given.
     pub database: crate::store::Database,
+    /// Where the store's files live (`HWB_OBJECT_STORE`): `data_dir`
+    /// unless an S3 URL is given.
+    pub objects: crate::store::Objects,
     /// The place the Board reports on, its region and the national comparator.
     pub home: Area,
     pub region: Area,
@@ -252,9 +255,13 @@ impl Config {
         let url = var("HWB_DATABASE_URL", "");
         let database = crate::store::Database::parse(&url)
             .map_err(|problem| invalid("HWB_DATABASE_URL", &without_password(&url), problem))?;
+        let bucket = var("HWB_OBJECT_STORE", "");
+        let objects = crate::store::Objects::parse(&bucket)
+            .map_err(|problem| invalid("HWB_OBJECT_STORE", &bucket, problem))?;
 
         Ok(Config {
             database,
+            objects,
             page_cache_bytes,
             secure_cookies,
             trusted_proxies,
@@ -404,6 +411,20 @@ mod tests {
         assert_eq!(err.var, "HWB_DATABASE_URL");
         assert!(!err.to_string().contains("s3cret"), "{err}");
         assert!(err.to_string().contains("***@db:notaport/hwb"), "{err}");
+    }
+
+    #[test]
+    fn an_object_store_url_chooses_a_bucket_and_anything_else_is_named() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.objects, crate::store::Objects::Folder);
+        let c = config(&[("HWB_OBJECT_STORE", "s3://hwb-editions/halton")]).unwrap();
+        assert_eq!(
+            c.objects,
+            crate::store::Objects::S3("s3://hwb-editions/halton".into())
+        );
+        let err = config(&[("HWB_OBJECT_STORE", "/srv/hwb/files")]).unwrap_err();
+        assert_eq!(err.var, "HWB_OBJECT_STORE");
+        assert!(err.to_string().contains("s3://BUCKET"), "{err}");
     }
 
     #[test]

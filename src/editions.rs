@@ -226,13 +226,17 @@ impl Editions {
         let id = edition.id;
         let started = std::time::Instant::now();
         let plan = store.edition_plan(id).await.map_err(|e| e.to_string())?;
+        let frame = store
+            .edition_frame(&edition)
+            .await
+            .map_err(|e| e.to_string())?;
+        // The catalogue and the edition's own other indicators.
+        let others = store
+            .edition_indicators(&edition)
+            .await
+            .and_then(|m| Ok(crate::metadata::from_frame(&m)?))
+            .map_err(|e| e.to_string())?;
         let dataset = tokio::task::spawn_blocking(move || {
-            let frame = store.edition_frame(&edition).map_err(|e| e.to_string())?;
-            // The catalogue and the edition's own other indicators.
-            let others = store
-                .edition_indicators(&edition)
-                .and_then(|m| Ok(crate::metadata::from_frame(&m)?))
-                .map_err(|e| e.to_string())?;
             let mut dataset = Dataset::build(edition, &frame, &catalogue.with(others))
                 .map_err(|e| e.to_string())?;
             dataset.plan = plan;

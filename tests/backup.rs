@@ -41,12 +41,12 @@ fn contents(data: &Path) -> String {
         let store = Store::open(data).await.unwrap();
         let mut out = String::new();
         for e in store.editions().await.unwrap() {
-            let frame = store.edition_frame(&e).unwrap();
+            let frame = store.edition_frame(&e).await.unwrap();
             assert_eq!(frame.height() as i64, e.rows, "edition {} whole", e.id);
             out += &format!("edition {e:?}\n");
         }
         for u in store.uploads().await.unwrap() {
-            let bytes = std::fs::read(store.upload_bytes_path(&u.sha256)).unwrap();
+            let bytes = store.upload_bytes(&u.sha256).await.unwrap();
             assert_eq!(bytes.len() as i64, u.size, "upload {} bytes kept", u.id);
             out += &format!("upload {u:?}\n");
         }

@@ -1,32 +1,32 @@
 //! Killing the process during an ingest and publish, at many moments, never
 //! loses or corrupts the published edition, and the next publish succeeds;
-//! on SQLite and on PostgreSQL (`support/database.rs`).
+//! on SQLite with a folder and on PostgreSQL with an S3 bucket
+//! (`support/database.rs`).
 
-use hwb_outcomes::store::{Database, Store};
+use hwb_outcomes::store::Store;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 #[path = "support/database.rs"]
 mod database;
+use database::Backend;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
 
-fn hwb(data: &std::path::Path, database: &Database) -> Command {
+fn hwb(data: &std::path::Path, backend: &Backend) -> Command {
     let mut c = Command::new(BIN);
     c.env("HWB_DATA_DIR", data)
+        .envs(backend.env())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if let Database::Postgres(url) = database {
-        c.env("HWB_DATABASE_URL", url);
-    }
     c
 }
 
 /// The published edition, checked to read back whole, and a digest of its
 /// frame (every value, as text) to tell "unchanged" from "same size".
-fn published(data: &std::path::Path, database: &Database) -> (i64, String, u64) {
+fn published(data: &std::path::Path, backend: &Backend) -> (i64, String, u64) {
     rt().block_on(async {
-        let store = Store::open_with(data, database)
+        let store = Store::open_with(data, &backend.database, &backend.objects)
             .await
             .expect("the store opens after a kill");
         let edition = store
@@ -34,7 +34,10 @@ fn published(data: &std::path::Path, database: &Database) -> (i64, String, u64) 
             .await
             .unwrap()
             .expect("an edition stays published");
-        let frame = store.edition_frame(&edition).expect("its data file reads");
+        let frame = store
+            .edition_frame(&edition)
+            .await
+            .expect("its data file reads");
         assert_eq!(
             frame.height() as i64,
             edition.rows,
@@ -60,22 +63,22 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn sigkill_during_publish_never_loses_the_published_edition() {
-    for database in rt().block_on(database::engines()) {
-        eprintln!("on {database:?}");
-        kill_during_publish(&database);
+    for backend in rt().block_on(database::engines()) {
+        eprintln!("on {backend:?}");
+        kill_during_publish(&backend);
     }
 }
 
-fn kill_during_publish(database: &Database) {
+fn kill_during_publish(backend: &Backend) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/data/template-example.csv");
-    let status = hwb(&data, database)
+    let status = hwb(&data, backend)
         .args(["ingest", example, "--edition", "Baseline", "--publish"])
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(published(&data, database).1, "Baseline");
+    assert_eq!(published(&data, backend).1, "Baseline");
 
     // A larger file so the kill can land in validation, in writing the
     // upload, in assembling the edition or in publishing it.
@@ -86,7 +89,7 @@ fn kill_during_publish(database: &Database) {
     // Time one full run to spread the kills across it.
     let started = Instant::now();
     assert!(
-        hwb(&data, database)
+        hwb(&data, backend)
             .arg("ingest")
             .arg(&big_path)
             .args(["--edition", "Timing run"])
@@ -96,13 +99,13 @@ fn kill_during_publish(database: &Database) {
     );
     let full = started.elapsed();
 
-    let mut previous = published(&data, database);
+    let mut previous = published(&data, backend);
     let mut survived = 0;
     const KILLS: u32 = 24;
     for i in 0..KILLS {
         // From the start to a little past the end of a full run.
         let delay = full.mul_f64(f64::from(i) / f64::from(KILLS - 4));
-        let mut child = hwb(&data, database)
+        let mut child = hwb(&data, backend)
             .arg("ingest")
             .arg(&big_path)
             .args(["--edition", &format!("Attempt {i}"), "--publish"])
@@ -111,7 +114,7 @@ fn kill_during_publish(database: &Database) {
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
-        let now = published(&data, database);
+        let now = published(&data, backend);
         if status.success() {
             // It finished before the kill: the new edition is published, whole.
             assert_eq!(now.1, format!("Attempt {i}"));
@@ -128,7 +131,7 @@ fn kill_during_publish(database: &Database) {
         previous = now;
     }
     eprintln!(
-        "crash test on {database:?}: {KILLS} kills over a {:.2} s ingest and publish of {} bytes; {survived} landed mid-way",
+        "crash test on {backend:?}: {KILLS} kills over a {:.2} s ingest and publish of {} bytes; {survived} landed mid-way",
         full.as_secs_f64(),
         big.len()
     );
@@ -138,12 +141,12 @@ fn kill_during_publish(database: &Database) {
     );
 
     // The store still takes a normal publish.
-    let status = hwb(&data, database)
+    let status = hwb(&data, backend)
         .arg("ingest")
         .arg(example)
         .args(["--edition", "After the kills", "--publish"])
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(published(&data, database).1, "After the kills");
+    assert_eq!(published(&data, backend).1, "After the kills");
 }

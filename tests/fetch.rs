@@ -158,7 +158,7 @@ fn fetch_publish_builds_an_edition_equal_to_the_served_csv() {
         // The published edition holds exactly the served rows and values.
         let store = Store::open(&data).await.unwrap();
         let edition = store.published().await.unwrap().expect("published");
-        let frame = store.edition_frame(&edition).unwrap();
+        let frame = store.edition_frame(&edition).await.unwrap();
         let served = served_values(&fake.state.served.lock().unwrap());
         assert_eq!(frame.height(), served.len(), "every served row, once");
         let cols =
@@ -187,7 +187,7 @@ fn fetch_publish_builds_an_edition_equal_to_the_served_csv() {
         // The indicator outside the catalogue is judged with the fetched
         // polarity (low is good), as the fake's own column judged it.
         let others =
-            hwb_outcomes::metadata::from_frame(&store.edition_indicators(&edition).unwrap())
+            hwb_outcomes::metadata::from_frame(&store.edition_indicators(&edition).await.unwrap())
                 .unwrap();
         let other = others
             .iter()

@@ -824,7 +824,7 @@ fn real_extracts_ingest_into_one_edition() {
             assert_eq!(upload.size as usize, bytes.len());
             assert_eq!(upload.sha256.len(), 64);
             assert_eq!(
-                std::fs::read(store.upload_bytes_path(&upload.sha256)).unwrap(),
+                store.upload_bytes(&upload.sha256).await.unwrap(),
                 *bytes,
                 "original bytes kept"
             );
@@ -838,6 +838,7 @@ fn real_extracts_ingest_into_one_edition() {
         store.publish(edition.id, "test").await.unwrap();
         let frame = store
             .edition_frame(&store.published().await.unwrap().unwrap())
+            .await
             .unwrap();
         let count = |col: &str| frame.column(col).unwrap().n_unique().unwrap();
         assert_eq!(count("indicator_id"), 8);
@@ -1025,7 +1026,7 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
             ]
         );
         assert_eq!(
-            std::fs::read(store.upload_bytes_path(&upload.sha256)).unwrap(),
+            store.upload_bytes(&upload.sha256).await.unwrap(),
             good.as_bytes()
         );
         // The same bytes again: one copy of them, a second frame.
@@ -1042,12 +1043,7 @@ fn staged_bytes_are_kept_only_with_a_valid_upload() {
         assert_eq!(again.sha256, upload.sha256);
         assert_eq!(upload_files(&data).len(), 3);
         // The stored frame reads back as text, equal to what was validated.
-        let stored = hwb_outcomes::store::Store::read_frame(
-            &dir.path()
-                .join("uploads")
-                .join(format!("{}.parquet", upload.id)),
-        )
-        .unwrap();
+        let stored = store.upload_frame(upload.id).await.unwrap();
         assert!(stored.equals_missing(&as_text(&frame).unwrap()));
     });
 }

@@ -1,39 +1,54 @@
-//! The store's contract, run on every engine: SQLite, and PostgreSQL when
-//! its test server is there (`support/database.rs`). Two `Store` handles on
-//! one database stand for two servers sharing it.
+//! The store's contract, run on every backend: SQLite with a folder, and
+//! PostgreSQL with an S3 bucket when their test servers are there
+//! (`support/database.rs`). Two `Store` handles on one backend stand for
+//! two servers sharing it; on PostgreSQL and S3 each has a local folder of
+//! its own, as two machines would.
 
 use hwb_outcomes::areas::Gazetteer;
 use hwb_outcomes::board::{Assessment, Status};
 use hwb_outcomes::catalogue::Catalogue;
 use hwb_outcomes::ingest::{self, Context};
-use hwb_outcomes::store::{AttemptLimits, Base, Database, Edition, Role, Store, StoreError};
-use std::path::Path;
+use hwb_outcomes::store::{
+    AttemptLimits, Base, DraftClaim, Edition, Engine, Objects, Role, Store, StoreError,
+};
+use std::path::{Path, PathBuf};
 
 #[path = "support/database.rs"]
 mod database;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/template-example.csv");
 
-/// Runs `test` once per engine, each time with a new store in a new folder.
-fn on_every_engine<F: std::future::Future<Output = ()>>(
-    test: impl Fn(Database, std::path::PathBuf) -> F,
-) {
+use database::Backend;
+
+/// Runs `test` once per backend, each time with a new store in a new folder.
+fn on_every_engine<F: std::future::Future<Output = ()>>(test: impl Fn(Backend, PathBuf) -> F) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        for database in database::engines().await {
+        for backend in database::engines().await {
             let dir = tempfile::tempdir().unwrap();
-            eprintln!("on {database:?}");
-            test(database, dir.path().join("data")).await;
+            eprintln!("on {backend:?}");
+            test(backend, dir.path().join("data")).await;
         }
     });
 }
 
-async fn open(database: &Database, dir: &Path) -> Store {
-    Store::open_with(dir, database).await.unwrap()
+async fn open(backend: &Backend, dir: &Path) -> Store {
+    Store::open_with(dir, &backend.database, &backend.objects)
+        .await
+        .unwrap()
+}
+
+/// A second server on the same backend: its own local folder where the
+/// files are shared (a bucket), the same one where they are not.
+async fn open_second(backend: &Backend, dir: &Path) -> Store {
+    match backend.objects {
+        Objects::Folder => open(backend, dir).await,
+        Objects::S3(_) => open(backend, &dir.with_extension("second")).await,
+    }
 }
 
 /// Keeps the example template as an upload; returns its id.
@@ -66,9 +81,9 @@ async fn draft(store: &Store, on: Base, label: &str, illustrative: bool) -> Edit
 
 #[test]
 fn editions_are_built_published_and_rolled_back() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
-        assert_eq!(store.engine(), database.engine());
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
+        assert_eq!(store.engine(), backend.database.engine());
         assert!(store.published().await.unwrap().is_none());
         let first = draft(&store, Base::Published, "First", true).await;
         assert!(first.illustrative, "a flag survives the round trip");
@@ -103,16 +118,42 @@ fn editions_are_built_published_and_rolled_back() {
         );
         let frame = store
             .edition_frame(&store.published().await.unwrap().unwrap())
+            .await
             .unwrap();
         assert_eq!(frame.height(), 4);
-        assert_eq!(store.uploads().await.unwrap().len(), 2);
+        let uploads = store.uploads().await.unwrap();
+        assert_eq!(uploads.len(), 2);
+
+        // Another server reads the same files: from the bucket, when there
+        // is one, and nothing of them is left in the first's folder.
+        let other = open_second(&backend, &dir).await;
+        let edition = other.edition(second.id).await.unwrap();
+        assert_eq!(other.edition_frame(&edition).await.unwrap().height(), 4);
+        assert_eq!(
+            other.upload_bytes(&uploads[0].sha256).await.unwrap(),
+            std::fs::read(EXAMPLE).unwrap()
+        );
+        let local = dir.join("editions").join(format!("{}.parquet", second.id));
+        assert_eq!(
+            local.exists(),
+            backend.objects == Objects::Folder,
+            "{}",
+            local.display()
+        );
+        let staged: Vec<_> = std::fs::read_dir(dir.join("uploads"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("staging-"))
+            .collect();
+        assert!(staged.is_empty(), "staged files are removed: {staged:?}");
     });
 }
 
 #[test]
 fn a_stale_draft_is_refused_then_rebuilt_on_what_is_published() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
         let base = draft(&store, Base::Published, "Base", false).await;
         store.publish(base.id, "ana").await.unwrap();
         let a = draft(&store, Base::Edition(Some(base.id)), "A", false).await;
@@ -135,9 +176,9 @@ fn a_stale_draft_is_refused_then_rebuilt_on_what_is_published() {
 
 #[test]
 fn two_servers_publishing_drafts_of_one_base_at_once_publish_exactly_one() {
-    on_every_engine(|database, dir| async move {
-        let one = open(&database, &dir).await;
-        let two = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let one = open(&backend, &dir).await;
+        let two = open_second(&backend, &dir).await;
         let base = draft(&one, Base::Published, "Base", false).await;
         one.publish(base.id, "ana").await.unwrap();
         for round in 0..5 {
@@ -160,9 +201,9 @@ fn two_servers_publishing_drafts_of_one_base_at_once_publish_exactly_one() {
 
 #[test]
 fn a_session_made_on_one_server_is_valid_on_another_until_it_ends() {
-    on_every_engine(|database, dir| async move {
-        let one = open(&database, &dir).await;
-        let two = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let one = open(&backend, &dir).await;
+        let two = open_second(&backend, &dir).await;
         let user = one
             .add_user("Ana@Example.org", Role::Analyst, "hash", "cli")
             .await
@@ -220,8 +261,8 @@ fn a_session_made_on_one_server_is_valid_on_another_until_it_ends() {
 
 #[test]
 fn one_user_per_address_whatever_its_case() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
         store
             .add_user("Ana@Example.org", Role::Analyst, "hash", "cli")
             .await
@@ -243,9 +284,9 @@ fn one_user_per_address_whatever_its_case() {
 
 #[test]
 fn sign_in_attempts_stop_at_each_limit_shared_by_every_server() {
-    on_every_engine(|database, dir| async move {
-        let one = open(&database, &dir).await;
-        let two = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let one = open(&backend, &dir).await;
+        let two = open_second(&backend, &dir).await;
         let limits = AttemptLimits {
             per_account_and_address: 3,
             per_address: 5,
@@ -305,8 +346,8 @@ fn sign_in_attempts_stop_at_each_limit_shared_by_every_server() {
 
 #[test]
 fn progress_and_key_messages_carry_to_the_next_edition_as_recorded() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
         let first = draft(&store, Base::Published, "First", false).await;
         store
             .record_progress(
@@ -367,8 +408,8 @@ fn progress_and_key_messages_carry_to_the_next_edition_as_recorded() {
 
 #[test]
 fn assessments_read_back_as_recorded() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
         let mut a = Assessment {
             date: "2026-10-01".into(),
             label: "Autumn review".into(),
@@ -397,13 +438,209 @@ fn assessments_read_back_as_recorded() {
 
 #[test]
 fn opening_again_keeps_everything_and_migrates_nothing_twice() {
-    on_every_engine(|database, dir| async move {
-        let store = open(&database, &dir).await;
+    on_every_engine(|backend, dir| async move {
+        let store = open(&backend, &dir).await;
         let e = draft(&store, Base::Published, "Kept", false).await;
         drop(store);
-        let again = open(&database, &dir).await;
+        let again = open(&backend, &dir).await;
         assert_eq!(again.edition(e.id).await.unwrap(), e);
-        assert_eq!(again.engine(), database.engine());
+        assert_eq!(again.engine(), backend.database.engine());
         assert_eq!(again.uploads().await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn a_bucket_that_cannot_be_listed_stops_the_store_opening_with_its_name() {
+    if database::chosen_bucket().is_none() {
+        return; // said why
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Objects::S3("s3://hwb-no-such-bucket/halton".into());
+    let err = rt
+        .block_on(Store::open_with(
+            dir.path(),
+            &hwb_outcomes::store::Database::Sqlite,
+            &missing,
+        ))
+        .err()
+        .expect("a missing bucket is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("s3://hwb-no-such-bucket/halton cannot be listed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_publish_is_announced_to_another_server_on_postgres() {
+    on_every_engine(|backend, dir| async move {
+        let one = open(&backend, &dir).await;
+        let two = open_second(&backend, &dir).await;
+        let Some(mut heard) = two.publishes().await.unwrap() else {
+            assert_eq!(backend.database.engine(), Engine::Sqlite, "SQLite polls");
+            return;
+        };
+        let e = draft(&one, Base::Published, "Announced", false).await;
+        one.publish(e.id, "ana").await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), heard.next())
+            .await
+            .expect("announced within 5 s")
+            .unwrap();
+    });
+}
+
+#[test]
+fn upload_results_drafts_and_limits_are_shared_by_every_server() {
+    on_every_engine(|backend, dir| async move {
+        let one = open(&backend, &dir).await;
+        let two = open_second(&backend, &dir).await;
+        let long_ago = "2000-01-01T00:00:00Z";
+        one.keep_result("tok-1", "ana@example.org", "{\"a\":1}", 10, long_ago)
+            .await
+            .unwrap();
+        let kept = two
+            .kept_result("tok-1", "ana@example.org", long_ago)
+            .await
+            .unwrap()
+            .expect("kept for every server");
+        assert_eq!((kept.json.as_str(), kept.draft_id), ("{\"a\":1}", None));
+        assert_eq!(
+            two.kept_result("tok-1", "bo@example.org", long_ago)
+                .await
+                .unwrap(),
+            None,
+            "for its owner only"
+        );
+        assert_eq!(
+            two.kept_result("tok-1", "ana@example.org", "2999-01-01T00:00:00Z")
+                .await
+                .unwrap(),
+            None,
+            "expired"
+        );
+
+        // Two submits of one draft, to two servers at once: one builds it.
+        let until = "2999-01-01T00:00:00Z";
+        let (a, b) = tokio::join!(
+            one.claim_draft("tok-1", "ana@example.org", until),
+            two.claim_draft("tok-1", "ana@example.org", until)
+        );
+        let mut claims = [a.unwrap(), b.unwrap()];
+        claims.sort_by_key(|c| format!("{c:?}"));
+        assert_eq!(claims, [DraftClaim::Busy, DraftClaim::Claimed]);
+        let e = draft(&one, Base::Published, "From the upload", false).await;
+        one.finish_draft("tok-1", Ok(e.id)).await.unwrap();
+        assert_eq!(
+            two.claim_draft("tok-1", "ana@example.org", until)
+                .await
+                .unwrap(),
+            DraftClaim::Made(e.id)
+        );
+        assert_eq!(
+            two.claim_draft("tok-1", "bo@example.org", until)
+                .await
+                .unwrap(),
+            DraftClaim::Missing
+        );
+        // A failed build says why and can be tried again.
+        one.keep_result("tok-2", "ana@example.org", "{}", 10, long_ago)
+            .await
+            .unwrap();
+        let claim = one.claim_draft("tok-2", "ana@example.org", until).await;
+        assert_eq!(claim.unwrap(), DraftClaim::Claimed);
+        one.finish_draft("tok-2", Err("no data")).await.unwrap();
+        let kept = two
+            .kept_result("tok-2", "ana@example.org", long_ago)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.draft_error.as_deref(), Some("no data"));
+        let claim = two.claim_draft("tok-2", "ana@example.org", until).await;
+        assert_eq!(claim.unwrap(), DraftClaim::Claimed);
+
+        // Each owner keeps their newest few.
+        for i in 0..4 {
+            two.keep_result(&format!("bo-{i}"), "bo@example.org", "{}", 3, long_ago)
+                .await
+                .unwrap();
+        }
+        let mut held = 0;
+        for i in 0..4 {
+            let token = format!("bo-{i}");
+            let kept = one.kept_result(&token, "bo@example.org", long_ago).await;
+            held += usize::from(kept.unwrap().is_some());
+        }
+        assert_eq!(held, 3);
+        assert!(
+            one.kept_result("bo-3", "bo@example.org", long_ago)
+                .await
+                .unwrap()
+                .is_some(),
+            "the newest is kept"
+        );
+
+        // The rate limit counts uploads to every server.
+        let mut allowed = 0;
+        for i in 0..7 {
+            let store = if i % 2 == 0 { &one } else { &two };
+            if store
+                .allow_attempt("ana@example.org", long_ago, 5)
+                .await
+                .unwrap()
+            {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 5);
+        assert!(
+            one.allow_attempt("bo@example.org", long_ago, 5)
+                .await
+                .unwrap()
+        );
+
+        // One fetch at a time, whichever server is asked; its progress is
+        // read on any.
+        assert!(
+            one.start_fetch_job("f-1", "ana@example.org", long_ago, long_ago)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !two.start_fetch_job("f-2", "bo@example.org", long_ago, long_ago)
+                .await
+                .unwrap()
+        );
+        one.update_fetch_job("f-1", "running", "", (3, 9))
+            .await
+            .unwrap();
+        let row = two
+            .fetch_job("f-1", "ana@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.state.as_str(), row.done, row.planned),
+            ("running", 3, 9)
+        );
+        assert_eq!(two.fetch_job("f-1", "bo@example.org").await.unwrap(), None);
+        // A running fetch whose server went silent does not block another.
+        assert!(
+            two.start_fetch_job("f-3", "bo@example.org", "2999-01-01T00:00:00Z", long_ago)
+                .await
+                .unwrap()
+        );
+        one.update_fetch_job("f-1", "done", "tok-1", (0, 0))
+            .await
+            .unwrap();
+        let row = two
+            .fetch_job("f-1", "ana@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.state.as_str(), row.detail.as_str()), ("done", "tok-1"));
     });
 }

@@ -250,7 +250,11 @@ fn runtime() -> tokio::runtime::Runtime {
 fn open_store(config: &Config) -> Result<Store, String> {
     config.prepare_data_dir().map_err(|e| e.to_string())?;
     runtime()
-        .block_on(Store::open_with(&config.data_dir, &config.database))
+        .block_on(Store::open_with(
+            &config.data_dir,
+            &config.database,
+            &config.objects,
+        ))
         .map_err(|e| {
             format!(
                 "cannot open the store in {}: {e}",
@@ -266,7 +270,7 @@ pub fn held_from(store: &Store) -> std::collections::HashMap<String, chrono::Nai
     let Ok(Some(edition)) = runtime().block_on(store.published()) else {
         return held;
     };
-    let Ok(frame) = store.edition_frame(&edition) else {
+    let Ok(frame) = runtime().block_on(store.edition_frame(&edition)) else {
         return held;
     };
     let Ok(earliest) = frame

@@ -128,6 +128,11 @@ impl Store {
                 "`hwb-outcomes backup` copies a SQLite store only, so far: back up a PostgreSQL store with pg_dump and the data folder's uploads/ and editions/ (README, \"Deploying at scale\")".into(),
             ));
         }
+        if self.files.folder().is_none() {
+            return Err(refuse(
+                "`hwb-outcomes backup` copies files from the data folder only, so far: with HWB_OBJECT_STORE set, back up the bucket with its own tools (versioning, or a copy of uploads/ and editions/) and the database (README, \"Deploying at scale\")".into(),
+            ));
+        }
         let partial = assembly_folder(dir, "backup")?;
         assemble_then_rename(&partial, dir, self.backup_into(&partial)).await
     }
@@ -282,7 +287,7 @@ pub async fn restore(backup: &Path, data_dir: &Path) -> Result<Summary> {
     };
     // The published edition reads back whole, or the restore says so.
     if let Some(edition) = store.published().await? {
-        let frame = store.edition_frame(&edition)?;
+        let frame = store.edition_frame(&edition).await?;
         if frame.height() as i64 != edition.rows {
             return Err(refuse(format!(
                 "the restored published edition {} has {} rows, not {}",

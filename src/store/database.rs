@@ -145,6 +145,43 @@ pub(super) async fn lock_writes(
     Ok(())
 }
 
+/// The channel a publish is announced on (PostgreSQL), so every server
+/// loads the new edition at once rather than at its next poll.
+const PUBLISHED_CHANNEL: &str = "hwb_published";
+
+/// Announces a publish, delivered when the transaction commits (and not
+/// at all if it rolls back). SQLite has no such thing: its servers poll.
+pub(super) async fn announce_publish(
+    engine: Engine,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<()> {
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(PUBLISHED_CHANNEL)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Publishes announced by any process on the database (`Store::publishes`).
+pub struct Publishes(sqlx::postgres::PgListener);
+
+impl Publishes {
+    pub(super) async fn listen(url: &str) -> Result<Publishes> {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(PUBLISHED_CHANNEL).await?;
+        Ok(Publishes(listener))
+    }
+
+    /// Waits for the next publish. An error means the connection was lost
+    /// (and announcements with it); the next call reconnects.
+    pub async fn next(&mut self) -> Result<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
 /// The advisory lock's key: "hwb" in ASCII, so it is recognisable in
 /// `pg_locks`.
 const WRITE_LOCK: i64 = 0x687762;

@@ -1,12 +1,14 @@
 //! The store: uploads, editions, publications and the audit trail in SQLite
-//! or PostgreSQL (sqlx, `database`), frames as Parquet.
+//! or PostgreSQL (sqlx, `database`), frames as Parquet files in the data
+//! folder or an S3-compatible bucket (`files`).
 //!
 //! Invariants:
 //! - Nothing is updated or deleted: uploads and editions are immutable, and
 //!   publishing or rolling back appends a publication.
-//! - A file is complete on disk (written, synced, renamed into place) before
-//!   any database row names it, and publishing is one INSERT, so a crash at
-//!   any moment leaves the previously published edition intact.
+//! - A file is complete in its place (written and synced locally, then
+//!   renamed into the data folder or put in a bucket: `files`) before any
+//!   database row names it, and publishing is one INSERT, so a crash at any
+//!   moment leaves the previously published edition intact.
 //! - Writes are serialised by one lock per process, and publishing also by
 //!   the database (`database::lock_writes`), so two publishes cannot
 //!   interleave even from two servers.
@@ -26,7 +28,9 @@ use tokio::sync::Mutex;
 mod accounts;
 mod backup;
 mod database;
+mod files;
 mod plan;
+mod results;
 mod staging;
 
 use crate::metadata::FORMAT as METADATA_FORMAT;
@@ -35,7 +39,10 @@ use crate::metadata::FORMAT as METADATA_FORMAT;
 const INDICATORS_SUFFIX: &str = "indicators.parquet";
 pub use accounts::{AttemptLimits, AuditEntry, Role, User};
 pub use backup::{Summary as BackupSummary, restore};
-pub use database::{Database, Engine};
+pub use database::{Database, Engine, Publishes};
+pub use files::Objects;
+use files::{Contents, Files};
+pub use results::{DraftClaim, FetchRow, KeptResult};
 pub use staging::{Mapped, Staged, StagedFrame};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +56,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("store bucket: {0}")]
+    Bucket(String),
     #[error("store frame: {0}")]
     Frame(#[from] PolarsError),
     #[error("{0}")]
@@ -116,7 +125,11 @@ pub struct Edition {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// Where publishes are announced (PostgreSQL's URL), for `publishes`.
+    announced: Option<String>,
+    /// The local folder: staging, and SQLite's file.
     dir: PathBuf,
+    files: Files,
     writes: Mutex<()>,
 }
 
@@ -125,20 +138,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
         path: path.to_owned(),
         source,
     }
-}
-
-/// Writes a file so that it either exists complete or not at all.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
-) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    write(&mut file)?;
-    file.sync_all().map_err(io(&tmp))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(io(path))?;
-    sync_dir(path)
 }
 
 /// A frame as Parquet. Uncompressed: a frame is mostly dictionary codes
@@ -219,22 +218,27 @@ impl Store {
     /// Opens (creating if needed) the store in `dir`, its database SQLite
     /// in the same folder.
     pub async fn open(dir: &Path) -> Result<Store> {
-        Self::open_with(dir, &Database::Sqlite).await
+        Self::open_with(dir, &Database::Sqlite, &Objects::Folder).await
     }
 
-    /// Opens (creating if needed) the store with its files in `dir` and its
-    /// rows in `database`.
-    pub async fn open_with(dir: &Path, database: &Database) -> Result<Store> {
-        for sub in ["uploads", "editions"] {
-            let path = dir.join(sub);
-            std::fs::create_dir_all(&path).map_err(io(&path))?;
-        }
+    /// Opens (creating if needed) the store with its rows in `database`
+    /// and its files in `objects`; `dir` is the local folder (staging, and
+    /// the files themselves by default).
+    pub async fn open_with(dir: &Path, database: &Database, objects: &Objects) -> Result<Store> {
+        let staging = dir.join("uploads");
+        std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+        let files = Files::open(objects, dir).await?;
         let pool = database::connect(database, dir).await?;
-        staging::remove_stale_staging(&dir.join("uploads"));
+        staging::remove_stale_staging(&staging);
         Ok(Store {
             pool,
             engine: database.engine(),
+            announced: match database {
+                Database::Postgres(url) => Some(url.clone()),
+                Database::Sqlite => None,
+            },
             dir: dir.to_owned(),
+            files,
             writes: Mutex::new(()),
         })
     }
@@ -244,44 +248,60 @@ impl Store {
         self.engine
     }
 
-    fn upload_frame_path(&self, id: i64) -> PathBuf {
-        self.dir.join("uploads").join(format!("{id}.parquet"))
-    }
-
-    fn edition_frame_path(&self, id: i64) -> PathBuf {
-        self.dir.join("editions").join(format!("{id}.parquet"))
-    }
-
-    /// An edition's other indicators (`crate::metadata`), beside its data.
-    fn edition_indicators_path(&self, id: i64) -> PathBuf {
-        self.dir
-            .join("editions")
-            .join(format!("{id}.{INDICATORS_SUFFIX}"))
+    /// Listens for publishes by any process on the database: PostgreSQL's
+    /// LISTEN/NOTIFY; `None` on SQLite, where servers poll.
+    pub async fn publishes(&self) -> Result<Option<Publishes>> {
+        match &self.announced {
+            Some(url) => Ok(Some(Publishes::listen(url).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The metadata of an edition's other indicators; empty for an edition
     /// made before editions kept it.
-    pub fn edition_indicators(&self, edition: &Edition) -> Result<DataFrame> {
-        let path = self.edition_indicators_path(edition.id);
-        if !path.exists() {
+    pub async fn edition_indicators(&self, edition: &Edition) -> Result<DataFrame> {
+        let key = edition_indicators_key(edition.id);
+        if !self.files.exists(&key).await? {
             return Ok(crate::metadata::to_frame(&[])?);
         }
-        Self::read_frame(&path)
+        self.read_frame(&key).await
     }
 
-    /// Path of an upload's original bytes (content-addressed).
-    pub fn upload_bytes_path(&self, sha256: &str) -> PathBuf {
-        self.dir.join("uploads").join(format!("{sha256}.bin"))
+    /// An upload's original bytes (content-addressed).
+    pub async fn upload_bytes(&self, sha256: &str) -> Result<Vec<u8>> {
+        let key = upload_bytes_key(sha256);
+        match self.files.read(&key).await? {
+            Contents::Path(path) => std::fs::read(&path).map_err(io(&path)),
+            Contents::Bytes(bytes) => Ok(bytes.to_vec()),
+        }
     }
 
-    fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<()> {
-        write_atomically(path, |file| write_parquet(file, path, frame))
+    /// Puts a staged file in place under `key`.
+    async fn keep_file(&self, key: &str, file: &mut staging::Temporary) -> Result<()> {
+        file.kept = self.files.keep(key, &file.path).await?;
+        Ok(())
     }
 
-    /// A stored frame, its string columns as plain text (`frame::as_text`).
-    pub fn read_frame(path: &Path) -> Result<DataFrame> {
-        let file = std::fs::File::open(path).map_err(io(path))?;
-        Ok(frame::as_text(&ParquetReader::new(file).finish()?)?)
+    /// A stored frame, its string columns as plain text (`frame::as_text`),
+    /// decoded on the blocking pool.
+    async fn read_frame(&self, key: &str) -> Result<DataFrame> {
+        let contents = self.files.read(key).await?;
+        let decode = move || -> Result<DataFrame> {
+            let frame = match contents {
+                Contents::Path(path) => {
+                    let file = std::fs::File::open(&path).map_err(io(&path))?;
+                    ParquetReader::new(file).finish()?
+                }
+                Contents::Bytes(bytes) => {
+                    ParquetReader::new(std::io::Cursor::new(bytes)).finish()?
+                }
+            };
+            Ok(frame::as_text(&frame)?)
+        };
+        match tokio::task::spawn_blocking(decode).await {
+            Ok(frame) => frame,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 
     /// Keeps an accepted upload: its original bytes and its validated frame.
@@ -311,12 +331,10 @@ impl Store {
         let _guard = self.writes.lock().await;
         let sha256 = staged.sha256.clone();
         let size = staged.size as i64;
-        let original = self.upload_bytes_path(&sha256);
+        let original = upload_bytes_key(&sha256);
         // Content-addressed: the same bytes uploaded twice are kept once.
-        if !original.exists() {
-            std::fs::rename(&staged.file.path, &original).map_err(io(&original))?;
-            staged.file.kept = true;
-            sync_dir(&original)?;
+        if !self.files.exists(&original).await? {
+            self.keep_file(&original, &mut staged.file).await?;
         }
         drop(staged);
         let mut tx = self.pool.begin().await?;
@@ -335,10 +353,8 @@ impl Store {
         .await?
         .get(0);
         // The frame is in place before the row that names it commits.
-        let path = self.upload_frame_path(id);
-        std::fs::rename(&frame.file.path, &path).map_err(io(&path))?;
-        frame.file.kept = true;
-        sync_dir(&path)?;
+        self.keep_file(&upload_frame_key(id), &mut frame.file)
+            .await?;
         audit(
             &mut tx,
             by,
@@ -439,20 +455,20 @@ impl Store {
         let mut frames = Vec::new();
         let mut metadata = Vec::new();
         if let Some(base) = &base {
-            frames.push(Self::read_frame(&self.edition_frame_path(base.id))?);
-            metadata.push(self.edition_indicators(base)?);
+            frames.push(self.edition_frame(base).await?);
+            metadata.push(self.edition_indicators(base).await?);
         }
         for &id in uploads {
-            let path = self.upload_frame_path(id);
+            let key = upload_frame_key(id);
             let format: Option<String> =
                 sqlx::query_scalar("SELECT format FROM uploads WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?;
-            let (Some(format), true) = (format, path.exists()) else {
+            let (Some(format), true) = (format, self.files.exists(&key).await?) else {
                 return Err(StoreError::NotFound(format!("upload {id} does not exist")));
             };
-            let frame = Self::read_frame(&path)?;
+            let frame = self.read_frame(&key).await?;
             if format == METADATA_FORMAT {
                 metadata.push(frame);
             } else {
@@ -466,6 +482,9 @@ impl Store {
         }
         let (mut merged, mut indicators) =
             add_derived(merge(frames)?, crate::metadata::merge(metadata)?)?;
+        // Written and synced before the transaction, put in place inside it.
+        let mut indicators_file = self.stage_frame(&mut indicators)?;
+        let mut merged_file = self.stage_frame(&mut merged)?;
 
         let mut tx = self.pool.begin().await?;
         let created_at = now();
@@ -498,8 +517,10 @@ impl Store {
             plan::carry_progress(&mut tx, old, id, true).await?;
             plan::carry_messages(&mut tx, old, id).await?;
         }
-        Self::write_frame(&self.edition_indicators_path(id), &mut indicators)?;
-        Self::write_frame(&self.edition_frame_path(id), &mut merged)?;
+        self.keep_file(&edition_indicators_key(id), &mut indicators_file.file)
+            .await?;
+        self.keep_file(&edition_frame_key(id), &mut merged_file.file)
+            .await?;
         audit(
             &mut tx,
             by,
@@ -543,7 +564,7 @@ impl Store {
                 current,
             });
         }
-        if !self.edition_frame_path(edition_id).exists() {
+        if !self.files.exists(&edition_frame_key(edition_id)).await? {
             return Err(StoreError::NotFound(format!(
                 "edition {edition_id} has no data file"
             )));
@@ -556,6 +577,7 @@ impl Store {
         .bind(by)
         .execute(&mut *tx)
         .await?;
+        database::announce_publish(self.engine, &mut tx).await?;
         // Publishing an edition that was published before is a rollback.
         let action = if edition.published_at.is_some() {
             "roll back"
@@ -667,8 +689,13 @@ impl Store {
         }
     }
 
-    pub fn edition_frame(&self, edition: &Edition) -> Result<DataFrame> {
-        Self::read_frame(&self.edition_frame_path(edition.id))
+    pub async fn edition_frame(&self, edition: &Edition) -> Result<DataFrame> {
+        self.read_frame(&edition_frame_key(edition.id)).await
+    }
+
+    /// An upload's validated frame, as kept.
+    pub async fn upload_frame(&self, id: i64) -> Result<DataFrame> {
+        self.read_frame(&upload_frame_key(id)).await
     }
 
     pub async fn uploads(&self) -> Result<Vec<Upload>> {
@@ -689,6 +716,25 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Where an upload's original bytes are kept (content-addressed).
+fn upload_bytes_key(sha256: &str) -> String {
+    format!("uploads/{sha256}.bin")
+}
+
+/// Where an upload's validated frame is kept.
+fn upload_frame_key(id: i64) -> String {
+    format!("uploads/{id}.parquet")
+}
+
+fn edition_frame_key(id: i64) -> String {
+    format!("editions/{id}.parquet")
+}
+
+/// An edition's other indicators (`crate::metadata`), beside its data.
+fn edition_indicators_key(id: i64) -> String {
+    format!("editions/{id}.{INDICATORS_SUFFIX}")
 }
 
 /// The published edition's id: the newest publication's.

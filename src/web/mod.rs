@@ -69,7 +69,7 @@ pub fn router(config: &Config, editions: Arc<Editions>) -> Router {
         leptos_options: leptos_options(config),
         site: site.clone(),
         editions: editions.clone(),
-        uploads: Arc::new(crate::uploads::Uploads::default()),
+        uploads: Arc::new(crate::uploads::Uploads::new(editions.store())),
         accounts: Arc::new(Accounts::new(config)),
         max_body_bytes: config.max_body_bytes,
         started: Instant::now(),
@@ -312,13 +312,42 @@ pub enum ServeError {
     },
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
-    #[error("cannot open the store (HWB_DATA_DIR, HWB_DATABASE_URL): {0}")]
+    #[error("cannot open the store (HWB_DATA_DIR, HWB_DATABASE_URL, HWB_OBJECT_STORE): {0}")]
     Store(String),
+}
+
+/// Refreshes the published edition whenever the database announces a
+/// publish. After a lost connection it refreshes too, since announcements
+/// made meanwhile are gone.
+async fn listen_for_publishes(editions: &Arc<Editions>) {
+    let Some(store) = editions.store() else {
+        return;
+    };
+    let mut publishes = match store.publishes().await {
+        Ok(Some(p)) => p,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for publishes; polling only");
+            return;
+        }
+    };
+    let editions = editions.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = publishes.next().await {
+                tracing::warn!(error = %e, "lost the publish announcements; reconnecting");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            if let Err(e) = editions.refresh().await {
+                tracing::warn!(error = %e, "cannot refresh the published edition");
+            }
+        }
+    });
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let store = Store::open_with(&config.data_dir, &config.database)
+    let store = Store::open_with(&config.data_dir, &config.database, &config.objects)
         .await
         .map_err(|e| ServeError::Store(e.to_string()))?;
     crate::demo::install_if_empty(&store, &config)
@@ -334,7 +363,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         let e = &d.edition;
         tracing::info!(edition = e.id, label = %e.label, rows = e.rows, "published edition");
     }
-    // A publish by the CLI or another process is picked up within seconds.
+    // A publish by the CLI or another server is picked up at once where the
+    // database announces it (PostgreSQL), and within 5 s by the poll below.
+    listen_for_publishes(&editions).await;
     tokio::spawn({
         let editions = editions.clone();
         async move {
@@ -367,6 +398,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         site_root = %config.site_root.display(),
         data_dir = %config.data_dir.display(),
         database = %config.database.shown(&config.data_dir),
+        files = %config.objects.shown(&config.data_dir),
         "serving http://{}",
         config.site_addr
     );

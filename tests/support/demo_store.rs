@@ -1,7 +1,8 @@
 //! `demo_store`: a configuration and a real store in a temporary folder,
 //! holding the demo edition as `hwb-outcomes serve` installs it. Shared by
 //! the test files that need a store behind the router. Its database is
-//! SQLite, or PostgreSQL with `HWB_TEST_STORE=postgres` (`database.rs`).
+//! SQLite, or PostgreSQL and an S3 bucket with `HWB_TEST_STORE=postgres`
+//! (`database.rs`).
 
 use hwb_outcomes::config::Config;
 use hwb_outcomes::store::Store;
@@ -24,13 +25,13 @@ pub async fn demo_store(env: &[(&str, &str)]) -> (Config, Arc<Store>, tempfile::
         ),
     ]
     .into();
-    if let hwb_outcomes::store::Database::Postgres(url) = database::chosen().await {
-        vars.insert("HWB_DATABASE_URL".to_owned(), url);
+    for (var, value) in database::chosen().await.env() {
+        vars.insert(var.to_owned(), value);
     }
     vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
     let store = Arc::new(
-        Store::open_with(&config.data_dir, &config.database)
+        Store::open_with(&config.data_dir, &config.database, &config.objects)
             .await
             .unwrap(),
     );

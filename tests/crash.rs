@@ -54,6 +54,16 @@ fn published(data: &std::path::Path, backend: &Backend) -> (i64, String, u64) {
     })
 }
 
+/// Runs a command that is not killed; on failure, says what it said.
+fn succeeds(command: &mut Command) {
+    let out = command.stderr(Stdio::piped()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -73,11 +83,7 @@ fn kill_during_publish(backend: &Backend) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/data/template-example.csv");
-    let status = hwb(&data, backend)
-        .args(["ingest", example, "--edition", "Baseline", "--publish"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    succeeds(hwb(&data, backend).args(["ingest", example, "--edition", "Baseline", "--publish"]));
     assert_eq!(published(&data, backend).1, "Baseline");
 
     // A larger file so the kill can land in validation, in writing the
@@ -88,14 +94,11 @@ fn kill_during_publish(backend: &Backend) {
 
     // Time one full run to spread the kills across it.
     let started = Instant::now();
-    assert!(
+    succeeds(
         hwb(&data, backend)
             .arg("ingest")
             .arg(&big_path)
-            .args(["--edition", "Timing run"])
-            .status()
-            .unwrap()
-            .success()
+            .args(["--edition", "Timing run"]),
     );
     let full = started.elapsed();
 
@@ -141,12 +144,10 @@ fn kill_during_publish(backend: &Backend) {
     );
 
     // The store still takes a normal publish.
-    let status = hwb(&data, backend)
-        .arg("ingest")
-        .arg(example)
-        .args(["--edition", "After the kills", "--publish"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    succeeds(hwb(&data, backend).arg("ingest").arg(example).args([
+        "--edition",
+        "After the kills",
+        "--publish",
+    ]));
     assert_eq!(published(&data, backend).1, "After the kills");
 }

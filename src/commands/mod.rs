@@ -240,11 +240,17 @@ pub fn board_check(file: &Path, json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime starts")
+/// The command's one runtime. One for the whole process: a PostgreSQL
+/// pool's connections and a bucket's HTTP client belong to the runtime they
+/// were made on, and fail once it is dropped.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime starts")
+    })
 }
 
 fn open_store(config: &Config) -> Result<Store, String> {

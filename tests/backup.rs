@@ -2,17 +2,34 @@
 //! serves the store and another process ingests and publishes into it comes
 //! back whole; damaged backups and occupied targets are refused.
 
-use hwb_outcomes::store::Store;
+//! Backup and restore with the real binary: a copy taken while a server
+//! serves the store and another process ingests and publishes into it comes
+//! back whole, on SQLite with a folder and on PostgreSQL with an S3 bucket
+//! (`support/database.rs`), and a backup moves a store from either to the
+//! other; damaged backups and occupied targets are refused.
+
+use hwb_outcomes::store::{Database, Objects, Store};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/database.rs"]
+mod database;
+use database::Backend;
+
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/template-example.csv");
 
-fn hwb(data: &Path) -> Command {
+const LOCAL: Backend = Backend {
+    database: Database::Sqlite,
+    objects: Objects::Folder,
+};
+
+fn hwb(data: &Path, backend: &Backend) -> Command {
     let mut c = Command::new(BIN);
-    c.env("HWB_DATA_DIR", data).stdin(Stdio::null());
+    c.env("HWB_DATA_DIR", data)
+        .envs(backend.env())
+        .stdin(Stdio::null());
     c
 }
 
@@ -20,10 +37,17 @@ fn run(c: &mut Command) -> std::process::Output {
     let out = c.output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{c:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// Runs a command expected to fail; its standard error.
+fn refused(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{c:?} should be refused");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -33,12 +57,38 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A new, empty store of the same kind as `backend`.
+fn fresh_like(backend: &Backend) -> Backend {
+    match backend.database {
+        Database::Sqlite => LOCAL,
+        Database::Postgres(_) => rt().block_on(database::shared()).unwrap(),
+    }
+}
+
+fn add_user(data: &Path, backend: &Backend, email: &str) {
+    let mut add = hwb(data, backend);
+    add.args(["user", "add", email, "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
+    let mut child = add.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
 /// Everything a store holds that a restore must bring back: editions (with
 /// status), uploads, users and the audit trail, and every edition's frame
 /// checked whole.
-fn contents(data: &Path) -> String {
+fn contents(data: &Path, backend: &Backend) -> String {
     rt().block_on(async {
-        let store = Store::open(data).await.unwrap();
+        let store = Store::open_with(data, &backend.database, &backend.objects)
+            .await
+            .unwrap();
         let mut out = String::new();
         for e in store.editions().await.unwrap() {
             let frame = store.edition_frame(&e).await.unwrap();
@@ -58,24 +108,68 @@ fn contents(data: &Path) -> String {
     })
 }
 
+/// A backup as text: every row of every table of its snapshot (sqlx's own
+/// table aside, which each store writes for itself) and every file's line
+/// of the MANIFEST but the snapshot's own.
+fn backup_text(backup: &Path) -> String {
+    use sqlx::Row;
+    let manifest = std::fs::read_to_string(backup.join("MANIFEST")).unwrap();
+    let mut out: String = manifest
+        .lines()
+        .filter(|l| !l.ends_with("\tstore.sqlite"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    rt().block_on(async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(backup.join("store.sqlite"))
+            .read_only(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let tables: Vec<String> = sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+        for table in tables {
+            let columns: Vec<String> =
+                sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                    .bind(&table)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| format!("quote(\"{}\")", r.get::<String, _>(0)))
+                    .collect();
+            let select = format!(
+                "SELECT {} FROM \"{table}\" ORDER BY 1",
+                columns.join(" || '|' || ")
+            );
+            for row in sqlx::query(&select).fetch_all(&pool).await.unwrap() {
+                out += &format!("{table}: {}\n", row.get::<String, _>(0));
+            }
+        }
+        pool.close().await;
+    });
+    out
+}
+
 #[test]
 fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
+    for backend in rt().block_on(database::engines()) {
+        eprintln!("on {backend:?}");
+        in_use_round_trip(&backend);
+    }
+}
+
+fn in_use_round_trip(backend: &Backend) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    run(hwb(&data).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
-    let mut add = hwb(&data);
-    add.args(["user", "add", "ana@example.org", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null());
-    let mut child = add.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    run(hwb(&data, backend).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
+    add_user(&data, backend, "ana@example.org");
 
     // A server with the store open, and a larger ingest and publish under
     // way in another process, while the backup is taken.
@@ -84,7 +178,7 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = hwb(&data)
+    let mut server = hwb(&data, backend)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -98,7 +192,7 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
     let big = hwb_outcomes::demo::csv_for("E12000002", "E92000001").unwrap();
     let big_path = dir.path().join("big.csv");
     std::fs::write(&big_path, big).unwrap();
-    let mut writer = hwb(&data)
+    let mut writer = hwb(&data, backend)
         .arg("ingest")
         .arg(&big_path)
         .args(["--edition", "Second", "--publish"])
@@ -107,7 +201,7 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
         .spawn()
         .unwrap();
     let backup = dir.path().join("backup");
-    let out = run(hwb(&data).arg("backup").arg(&backup));
+    let out = run(hwb(&data, backend).arg("backup").arg(&backup));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("backed up "));
     assert!(writer.wait().unwrap().success());
     let _ = server.kill();
@@ -120,35 +214,173 @@ fn a_backup_taken_while_the_store_is_in_use_restores_whole() {
 
     // The backup is one consistent moment: every edition and upload it
     // lists is whole. Restored, it equals what the backup holds.
+    let target = fresh_like(backend);
     let restored = dir.path().join("restored");
-    let out = run(hwb(&restored).arg("restore").arg(&backup));
+    let out = run(hwb(&restored, &target).arg("restore").arg(&backup));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("restored "));
-    let restored_contents = contents(&restored);
+    let restored_contents = contents(&restored, &target);
     assert!(restored_contents.contains("ana@example.org Admin"));
     assert!(restored_contents.contains("label: \"First\""));
 
     // Taken again now that nothing writes, it equals the store exactly.
     let quiet = dir.path().join("quiet");
-    run(hwb(&data).arg("backup").arg(&quiet));
+    run(hwb(&data, backend).arg("backup").arg(&quiet));
+    let target = fresh_like(backend);
     let again = dir.path().join("again");
-    run(hwb(&again).arg("restore").arg(&quiet));
-    assert_eq!(contents(&again), contents(&data));
-    assert!(contents(&data).contains("label: \"Second\""));
+    run(hwb(&again, &target).arg("restore").arg(&quiet));
+    assert_eq!(contents(&again, &target), contents(&data, backend));
+    assert!(contents(&data, backend).contains("label: \"Second\""));
+}
+
+#[test]
+fn a_backup_moves_a_store_between_sqlite_and_postgresql_with_s3() {
+    let Some(shared) = rt().block_on(database::shared()) else {
+        return; // said why (and fails under CI)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    run(hwb(&local, &LOCAL).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
+    run(hwb(&local, &LOCAL).args(["ingest", EXAMPLE, "--edition", "Draft"]));
+    add_user(&local, &LOCAL, "ana@example.org");
+
+    // SQLite and a folder into PostgreSQL and a bucket: every row of every
+    // table and every file, the same.
+    let from_sqlite = dir.path().join("from-sqlite");
+    run(hwb(&local, &LOCAL).arg("backup").arg(&from_sqlite));
+    let shared_dir = dir.path().join("shared");
+    run(hwb(&shared_dir, &shared).arg("restore").arg(&from_sqlite));
+    assert_eq!(contents(&shared_dir, &shared), contents(&local, &LOCAL));
+    let from_postgres = dir.path().join("from-postgres");
+    run(hwb(&shared_dir, &shared).arg("backup").arg(&from_postgres));
+    let text = backup_text(&from_sqlite);
+    assert!(text.contains("users: ") && text.contains("editions/2.parquet"));
+    assert_eq!(backup_text(&from_postgres), text);
+
+    // The restored store goes on: new rows get new ids, past the restored
+    // ones (PostgreSQL's sequences were moved), and publishing works.
+    run(hwb(&shared_dir, &shared).args(["ingest", EXAMPLE, "--edition", "Third", "--publish"]));
+    add_user(&shared_dir, &shared, "ben@example.org");
+    let after = contents(&shared_dir, &shared);
+    assert!(after.contains("id: 3, label: \"Third\""), "{after}");
+    assert!(after.contains("ben@example.org"));
+
+    // And back: PostgreSQL and a bucket into SQLite and a folder.
+    let later = dir.path().join("later");
+    run(hwb(&shared_dir, &shared).arg("backup").arg(&later));
+    let back = dir.path().join("back");
+    run(hwb(&back, &LOCAL).arg("restore").arg(&later));
+    assert_eq!(contents(&back, &LOCAL), after);
+    assert_eq!(backup_text(&later), {
+        let again = dir.path().join("again");
+        run(hwb(&back, &LOCAL).arg("backup").arg(&again));
+        backup_text(&again)
+    });
+}
+
+/// The keys under an S3 URL's prefix, two levels down as the store keeps
+/// them (the test server's `AWS_*` variables).
+fn bucket_keys(url: &str) -> Vec<String> {
+    use object_store::ObjectStore;
+    use object_store::path::Path as Key;
+    let (bucket, prefix) = url.trim_start_matches("s3://").split_once('/').unwrap();
+    let store = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    rt().block_on(async {
+        let top = store
+            .list_with_delimiter(Some(&Key::from(prefix)))
+            .await
+            .unwrap();
+        let mut keys: Vec<String> = top.objects.iter().map(|o| o.location.to_string()).collect();
+        for folder in top.common_prefixes {
+            let inner = store.list_with_delimiter(Some(&folder)).await.unwrap();
+            keys.extend(inner.objects.iter().map(|o| o.location.to_string()));
+        }
+        keys.sort();
+        keys
+    })
+}
+
+#[test]
+fn restores_into_postgresql_and_s3_overwrite_nothing() {
+    let Some(first) = rt().block_on(database::shared()) else {
+        return; // said why (and fails under CI)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    run(hwb(&data, &first).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
+    let backup = dir.path().join("backup");
+    run(hwb(&data, &first).arg("backup").arg(&backup));
+
+    // Into a database that holds rows: refused before a file is written.
+    let Objects::S3(unused) = rt().block_on(database::shared()).unwrap().objects else {
+        unreachable!()
+    };
+    let occupied = Backend {
+        database: first.database.clone(),
+        objects: Objects::S3(unused.clone()),
+    };
+    let err = refused(
+        hwb(&dir.path().join("t1"), &occupied)
+            .arg("restore")
+            .arg(&backup),
+    );
+    assert!(err.contains("already holds rows"), "{err}");
+    assert_eq!(bucket_keys(&unused), Vec::<String>::new());
+
+    // Into a bucket that holds another store's files under the same
+    // names: refused, the database left empty.
+    let other = dir.path().join("other");
+    let Backend { objects, .. } = &first;
+    let mut second = rt().block_on(database::shared()).unwrap();
+    let example = std::fs::read_to_string(EXAMPLE).unwrap();
+    let lines: Vec<&str> = example.lines().collect();
+    let fewer = dir.path().join("fewer.csv");
+    std::fs::write(&fewer, lines[..lines.len() / 2].join("\n")).unwrap();
+    run(hwb(&other, &second)
+        .arg("ingest")
+        .arg(&fewer)
+        .args(["--edition", "Other", "--publish"]));
+    let other_backup = dir.path().join("other-backup");
+    run(hwb(&other, &second).arg("backup").arg(&other_backup));
+    second = Backend {
+        database: rt().block_on(database::fresh_postgres()).unwrap(),
+        objects: objects.clone(),
+    };
+    let t2 = dir.path().join("t2");
+    let err = refused(hwb(&t2, &second).arg("restore").arg(&other_backup));
+    assert!(err.contains("already holds a different"), "{err}");
+    assert_eq!(contents(&t2, &second), "audit 0\n");
+
+    // The same files, as an interrupted restore leaves them, are no bar:
+    // the first store's backup restores beside its own bucket's files.
+    let t3 = dir.path().join("t3");
+    run(hwb(&t3, &second).arg("restore").arg(&backup));
+    assert_eq!(contents(&t3, &second), contents(&data, &first));
 }
 
 #[test]
 fn damaged_backups_and_occupied_folders_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    run(hwb(&data).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
+    run(hwb(&data, &LOCAL).args(["ingest", EXAMPLE, "--edition", "First", "--publish"]));
     let backup = dir.path().join("backup");
-    run(hwb(&data).arg("backup").arg(&backup));
+    run(hwb(&data, &LOCAL).arg("backup").arg(&backup));
 
     // Into a folder that is not empty: refused, the folder untouched.
-    let out = hwb(&data).arg("backup").arg(&backup).output().unwrap();
+    let out = hwb(&data, &LOCAL)
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
-    let out = hwb(&data).arg("restore").arg(&backup).output().unwrap();
+    let out = hwb(&data, &LOCAL)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
 
@@ -164,7 +396,11 @@ fn damaged_backups_and_occupied_folders_are_refused() {
     bytes[middle] ^= 1;
     std::fs::write(&edition, bytes).unwrap();
     let target = dir.path().join("target");
-    let out = hwb(&target).arg("restore").arg(&backup).output().unwrap();
+    let out = hwb(&target, &LOCAL)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not match the MANIFEST"), "{err}");
@@ -173,7 +409,11 @@ fn damaged_backups_and_occupied_folders_are_refused() {
 
     // Without its MANIFEST it is not a backup.
     std::fs::remove_file(backup.join("MANIFEST")).unwrap();
-    let out = hwb(&target).arg("restore").arg(&backup).output().unwrap();
+    let out = hwb(&target, &LOCAL)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a complete backup"));
     assert!(!target.exists());
 }

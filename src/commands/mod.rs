@@ -399,7 +399,12 @@ pub fn backup(config: &Config, dir: &std::path::Path) -> ExitCode {
 
 /// `hwb-outcomes restore DIR`.
 pub fn restore(config: &Config, dir: &std::path::Path) -> ExitCode {
-    let restored = runtime().block_on(crate::store::restore(dir, &config.data_dir));
+    let restored = runtime().block_on(crate::store::restore(
+        dir,
+        &config.data_dir,
+        &config.database,
+        &config.objects,
+    ));
     copied("restored", "restore", &config.data_dir, restored)
 }
 

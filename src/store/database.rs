@@ -127,6 +127,25 @@ pub(super) async fn connect(database: &Database, dir: &Path) -> Result<AnyPool> 
     Ok(pool)
 }
 
+/// A backup's SQLite snapshot, one connection, created with the current
+/// schema if missing or brought up to it: what a PostgreSQL store is
+/// copied into, and what a restore into PostgreSQL copies from. Its
+/// journal is the default one, so the snapshot is one file when closed.
+pub(super) async fn open_snapshot(file: &Path) -> Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let file = std::path::absolute(file).map_err(super::io(file))?;
+    let url = SqliteConnectOptions::new()
+        .filename(file)
+        .create_if_missing(true)
+        .to_url_lossy();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect_with(AnyConnectOptions::from_url(&url)?)
+        .await?;
+    SQLITE.run(&pool).await?;
+    Ok(pool)
+}
+
 /// Serialises writers across processes, from here to the end of the
 /// transaction, so that what it reads next is still true when it commits:
 /// on PostgreSQL an advisory lock, so two servers cannot publish at once;

@@ -189,12 +189,38 @@ impl Files {
         }
     }
 
-    /// The local folder, if files are kept in one (backups copy from it).
-    pub(super) fn folder(&self) -> Option<&Path> {
-        match self {
-            Files::Folder(dir) => Some(dir),
-            Files::Bucket(_) => None,
+    /// Writes a stored file to `to`, a new local file, and syncs it.
+    /// Returns its size.
+    pub(super) async fn copy_out(&self, key: &str, to: &Path) -> Result<u64> {
+        let bytes = match self.read(key).await? {
+            Contents::Path(from) => std::fs::copy(&from, to).map_err(io(&from))?,
+            Contents::Bytes(bytes) => {
+                std::fs::write(to, &bytes).map_err(io(to))?;
+                bytes.len() as u64
+            }
+        };
+        std::fs::File::open(to)
+            .and_then(|f| f.sync_all())
+            .map_err(io(to))?;
+        Ok(bytes)
+    }
+
+    /// The SHA-256 of the file stored under `key`, or `None` if there is
+    /// none (a restore checks that it overwrites nothing different).
+    pub(super) async fn sha256(&self, key: &str) -> Result<Option<String>> {
+        use sha2::{Digest, Sha256};
+        if !self.exists(key).await? {
+            return Ok(None);
         }
+        let mut hasher = Sha256::new();
+        match self.read(key).await? {
+            Contents::Path(path) => {
+                let mut file = std::fs::File::open(&path).map_err(io(&path))?;
+                std::io::copy(&mut file, &mut hasher).map_err(io(&path))?;
+            }
+            Contents::Bytes(bytes) => hasher.update(&bytes),
+        }
+        Ok(Some(hex::encode(hasher.finalize())))
     }
 }
 

@@ -32,6 +32,7 @@ mod files;
 mod plan;
 mod results;
 mod staging;
+mod tables;
 
 use crate::metadata::FORMAT as METADATA_FORMAT;
 

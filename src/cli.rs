@@ -93,12 +93,16 @@ pub enum Command {
     #[command(subcommand)]
     Board(BoardCommand),
     /// Write a consistent copy of the store (database, uploads, editions)
-    /// into DIR, a new or empty folder; safe while the server runs. A
-    /// MANIFEST with every file's size and SHA-256 is written last.
+    /// into DIR, a new or empty folder; safe while servers run, on SQLite
+    /// or PostgreSQL, from the data folder or a bucket. A MANIFEST with
+    /// every file's size and SHA-256 is written last.
     Backup { dir: PathBuf },
-    /// Bring a backup back as the store in HWB_DATA_DIR, which must be new
-    /// or empty (nothing is overwritten). Every file is checked against the
-    /// backup's MANIFEST before anything is written.
+    /// Bring a backup back as the store HWB_DATA_DIR, HWB_DATABASE_URL and
+    /// HWB_OBJECT_STORE name, which must hold nothing (an empty folder, a
+    /// database without rows, no different file in the bucket): nothing is
+    /// overwritten. Every file is checked against the backup's MANIFEST
+    /// before anything is written. A backup of either engine restores into
+    /// either.
     Restore { dir: PathBuf },
     /// Compute public health statistics as PHEindicatormethods does: CSV on
     /// standard input, CSV on standard output with the input columns kept

@@ -279,29 +279,22 @@ fn two_servers_and_the_cli_share_one_database_and_bucket() {
         assert_eq!(page.status(), 200);
         let text = page.text().await.unwrap();
         assert!(text.contains("Save as a draft edition"), "{text}");
-        let res = two
-            .post(
-                &http,
-                &format!("{result}/draft"),
-                "label=Board",
-                Some(&cookie),
-            )
-            .await;
+        // Submitted to both at once (a double click across servers): one
+        // builds the draft, the other waits for it; both lead to it.
+        let draft_path = format!("{result}/draft");
+        let (res, again) = tokio::join!(
+            two.post(&http, &draft_path, "label=Board", Some(&cookie)),
+            one.post(&http, &draft_path, "label=Board", Some(&cookie)),
+        );
         assert_eq!(res.status(), 303);
+        assert_eq!(again.status(), 303, "the second submit waits, then redirects");
         let confirm = res.headers()["location"].to_str().unwrap().to_owned();
-        let again = one
-            .post(
-                &http,
-                &format!("{result}/draft"),
-                "label=Board",
-                Some(&cookie),
-            )
-            .await;
         assert_eq!(
             again.headers()["location"].to_str().unwrap(),
             confirm,
             "a second submit, to the other server, finds the same draft"
         );
+        assert!(confirm.starts_with("/editions/"), "{confirm}");
         let res = one.post(&http, &confirm, "", Some(&cookie)).await;
         assert_eq!(res.status(), 303);
         let draft: i64 = confirm

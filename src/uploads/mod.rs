@@ -22,6 +22,10 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(600);
 pub const LISTED: usize = 200;
 /// How long a server may take to build a draft before another may try.
 const DRAFTING_FOR: Duration = Duration::from_secs(15 * 60);
+/// A second submit of a draft being built waits this long for it (a
+/// national draft takes seconds), checking every `DRAFT_POLL`.
+pub const DRAFT_WAIT: Duration = Duration::from_secs(30);
+pub const DRAFT_POLL: Duration = Duration::from_millis(250);
 /// A running fetch writes its progress at least this often; one silent for
 /// `FETCH_SILENT` lost its server.
 pub const FETCH_BEAT: Duration = Duration::from_secs(2);

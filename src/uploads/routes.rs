@@ -6,7 +6,9 @@
 //! database under a random token and shown by `GET /upload/{token}`
 //! (post-redirect-get, so a refresh never uploads twice), on any server.
 
-use super::{FETCH_BEAT, FileResult, JobState, RATE_LIMIT, RATE_WINDOW, UploadResult};
+use super::{
+    DRAFT_POLL, DRAFT_WAIT, FETCH_BEAT, FileResult, JobState, RATE_LIMIT, RATE_WINDOW, UploadResult,
+};
 use crate::accounts::RequireAnalyst;
 use crate::accounts::session::random_token;
 use crate::ingest::{self, Context};
@@ -296,23 +298,29 @@ async fn save_draft(
         );
     }
     // Claimed while the draft is built: a second submit, to any server,
-    // is sent to the draft or to the result page, and makes no edition.
-    match state.uploads.claim_draft(&token, &user.email).await {
-        DraftClaim::Claimed => {}
-        DraftClaim::Made(id) => {
-            return Redirect::to(&format!("/editions/{id}/publish")).into_response();
-        }
-        DraftClaim::Busy => {
-            return plain_text(
-                StatusCode::CONFLICT,
-                "That draft is being saved now. Look for it on the Editions page in a moment.",
-            );
-        }
-        DraftClaim::Missing => {
-            return plain_text(
-                StatusCode::NOT_FOUND,
-                "That upload has expired: upload the files again.",
-            );
+    // waits a while for the draft and is sent to it, and makes no edition.
+    let waiting_until = tokio::time::Instant::now() + DRAFT_WAIT;
+    loop {
+        match state.uploads.claim_draft(&token, &user.email).await {
+            DraftClaim::Claimed => break,
+            DraftClaim::Made(id) => {
+                return Redirect::to(&format!("/editions/{id}/publish")).into_response();
+            }
+            DraftClaim::Busy if tokio::time::Instant::now() < waiting_until => {
+                tokio::time::sleep(DRAFT_POLL).await;
+            }
+            DraftClaim::Busy => {
+                return plain_text(
+                    StatusCode::CONFLICT,
+                    "That draft is still being saved. Look for it on the Editions page in a moment.",
+                );
+            }
+            DraftClaim::Missing => {
+                return plain_text(
+                    StatusCode::NOT_FOUND,
+                    "That upload has expired: upload the files again.",
+                );
+            }
         }
     }
     // Merging and analysing a large edition is seconds of CPU: run it on
@@ -385,9 +393,12 @@ async fn start_fetch(
             counted.0.store(done as i64, Ordering::Relaxed);
             counted.1.store(planned as i64, Ordering::Relaxed);
         });
-        let beat = {
+        // In a JoinSet, so the beat stops even if this task panics (the
+        // set is dropped): a fetch that is not running must not say it is.
+        let mut beat = tokio::task::JoinSet::new();
+        {
             let (state, job, counts) = (state.clone(), job.clone(), counts.clone());
-            tokio::spawn(async move {
+            beat.spawn(async move {
                 loop {
                     let now = (
                         counts.0.load(Ordering::Relaxed),
@@ -399,8 +410,8 @@ async fn start_fetch(
                         .await;
                     tokio::time::sleep(FETCH_BEAT).await;
                 }
-            })
-        };
+            });
+        }
         let ended = match crate::fetch::run(&plan, progress).await {
             Err(e) => JobState::Failed(format!(
                 "Cannot fetch from Fingertips: {e}. Nothing was stored."
@@ -420,8 +431,7 @@ async fn start_fetch(
                 }
             }
         };
-        beat.abort();
-        let _ = beat.await;
+        beat.shutdown().await;
         state.uploads.update_fetch(&job, &ended).await;
     });
     Redirect::to(&format!("/fetch/{id}")).into_response()

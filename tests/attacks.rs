@@ -7,6 +7,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/cli.rs"]
+mod support_cli;
+
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
 const PASSWORD: &str = "a long enough password";
 /// The server's header, body and keep-alive timeout in these tests.
@@ -26,27 +29,10 @@ impl Drop for Server {
 }
 
 fn cli(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("HWB_DATA_DIR", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    support_cli::succeeds(
+        Command::new(BIN).args(args).env("HWB_DATA_DIR", data),
+        stdin,
+    )
 }
 
 fn start() -> Server {

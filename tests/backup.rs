@@ -13,6 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/cli.rs"]
+mod support_cli;
+use support_cli::{rt, succeeds};
 #[path = "support/database.rs"]
 mod database;
 use database::Backend;
@@ -50,13 +53,6 @@ fn refused(c: &mut Command) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// A new, empty store of the same kind as `backend`.
 fn fresh_like(backend: &Backend) -> Backend {
     match backend.database {
@@ -66,19 +62,10 @@ fn fresh_like(backend: &Backend) -> Backend {
 }
 
 fn add_user(data: &Path, backend: &Backend, email: &str) {
-    let mut add = hwb(data, backend);
-    add.args(["user", "add", email, "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null());
-    let mut child = add.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    succeeds(
+        hwb(data, backend).args(["user", "add", email, "--role", "admin"]),
+        "a long enough password\n",
+    );
 }
 
 /// Everything a store holds that a restore must bring back: editions (with

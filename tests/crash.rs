@@ -7,6 +7,9 @@ use hwb_outcomes::store::Store;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+#[path = "support/cli.rs"]
+mod support_cli;
+use support_cli::rt;
 #[path = "support/database.rs"]
 mod database;
 use database::Backend;
@@ -62,13 +65,6 @@ fn succeeds(command: &mut Command) {
         "{command:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

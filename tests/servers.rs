@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 #[path = "support/database.rs"]
 mod database;
+#[path = "support/cli.rs"]
+mod support_cli;
 use database::Backend;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
@@ -45,25 +47,7 @@ impl Machine {
     }
 
     fn cli(&self, args: &[&str], stdin: &str) -> String {
-        use std::io::Write;
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).unwrap();
-        drop(input);
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        support_cli::succeeds(self.command().args(args), stdin)
     }
 }
 
@@ -287,7 +271,11 @@ fn two_servers_and_the_cli_share_one_database_and_bucket() {
             one.post(&http, &draft_path, "label=Board", Some(&cookie)),
         );
         assert_eq!(res.status(), 303);
-        assert_eq!(again.status(), 303, "the second submit waits, then redirects");
+        assert_eq!(
+            again.status(),
+            303,
+            "the second submit waits, then redirects"
+        );
         let confirm = res.headers()["location"].to_str().unwrap().to_owned();
         assert_eq!(
             again.headers()["location"].to_str().unwrap(),

@@ -1,26 +1,14 @@
 //! `hwb-outcomes stats`: CSV in, CSV out, per-row errors, never a panic.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+#[path = "support/cli.rs"]
+mod support_cli;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hwb-outcomes");
 
 fn stats(args: &[&str], input: &str) -> (i32, Vec<Vec<String>>, String) {
-    let mut child = Command::new(BIN)
-        .arg("stats")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = support_cli::fed(Command::new(BIN).arg("stats").args(args), input);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
     let mut reader = csv::ReaderBuilder::new()

@@ -235,7 +235,12 @@ fn a_backup_moves_a_store_between_sqlite_and_postgresql_with_s3() {
     let from_sqlite = dir.path().join("from-sqlite");
     run(hwb(&local, &LOCAL).arg("backup").arg(&from_sqlite));
     let shared_dir = dir.path().join("shared");
-    run(hwb(&shared_dir, &shared).arg("restore").arg(&from_sqlite));
+    let out = run(hwb(&shared_dir, &shared).arg("restore").arg(&from_sqlite));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("editions into postgres hwb@") && said.contains(" and s3://hwb-test/"),
+        "the restore names where the rows and files went: {said}"
+    );
     assert_eq!(contents(&shared_dir, &shared), contents(&local, &LOCAL));
     let from_postgres = dir.path().join("from-postgres");
     run(hwb(&shared_dir, &shared).arg("backup").arg(&from_postgres));

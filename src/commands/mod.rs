@@ -10,7 +10,7 @@ use crate::catalogue::Catalogue;
 use crate::cli::ReadArgs;
 use crate::config::Config;
 use crate::ingest::{self, Context, Extract, Limits};
-use crate::store::{Staged, StagedFrame, Store, StoreError};
+use crate::store::{Database, Objects, Staged, StagedFrame, Store, StoreError};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -392,7 +392,7 @@ pub fn backup(config: &Config, dir: &std::path::Path) -> ExitCode {
     copied(
         "backed up",
         "backup",
-        dir,
+        &dir.display().to_string(),
         runtime().block_on(store.backup(dir)),
     )
 }
@@ -405,25 +405,31 @@ pub fn restore(config: &Config, dir: &std::path::Path) -> ExitCode {
         &config.database,
         &config.objects,
     ));
-    copied("restored", "restore", &config.data_dir, restored)
+    // Where the rows and the files went: the folder, or the database and
+    // the bucket (passwords not shown).
+    let into = match (&config.database, &config.objects) {
+        (Database::Sqlite, Objects::Folder) => config.data_dir.display().to_string(),
+        (database, objects) => format!(
+            "{} and {}",
+            database.shown(&config.data_dir),
+            objects.shown(&config.data_dir)
+        ),
+    };
+    copied("restored", "restore", &into, restored)
 }
 
 /// What a backup or restore copied, or why it failed.
 fn copied(
     done: &str,
     what: &str,
-    into: &std::path::Path,
+    into: &str,
     result: Result<crate::store::BackupSummary, StoreError>,
 ) -> ExitCode {
     match result {
         Ok(s) => {
             println!(
                 "{done} {} uploads and {} editions into {}: {} files, {} bytes",
-                s.uploads,
-                s.editions,
-                into.display(),
-                s.files,
-                s.bytes
+                s.uploads, s.editions, into, s.files, s.bytes
             );
             ExitCode::SUCCESS
         }

@@ -383,7 +383,8 @@ fn damaged_backups_and_occupied_folders_are_refused() {
         .unwrap()
         .unwrap()
         .path();
-    let mut bytes = std::fs::read(&edition).unwrap();
+    let original = std::fs::read(&edition).unwrap();
+    let mut bytes = original.clone();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     std::fs::write(&edition, bytes).unwrap();
@@ -398,6 +399,41 @@ fn damaged_backups_and_occupied_folders_are_refused() {
     assert!(err.contains("does not match the MANIFEST"), "{err}");
     assert!(!target.exists(), "nothing restored from a damaged backup");
     assert!(!dir.path().join("target.partial").exists());
+
+    // A MANIFEST naming a file outside the backup, or a snapshot that is
+    // not a store (its MANIFEST line made to match): refused, nothing made.
+    std::fs::write(&edition, original).unwrap();
+    let manifest = std::fs::read_to_string(backup.join("MANIFEST")).unwrap();
+    std::fs::write(
+        backup.join("MANIFEST"),
+        format!("{manifest}00\t1\t../outside\n"),
+    )
+    .unwrap();
+    let err = refused(hwb(&target, &LOCAL).arg("restore").arg(&backup));
+    assert!(err.contains("outside the backup"), "{err}");
+    let junk = b"not a database, though the MANIFEST says it is fine";
+    std::fs::write(backup.join("store.sqlite"), junk).unwrap();
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(junk))
+    };
+    let fixed: String = manifest
+        .lines()
+        .map(|l| match l.strip_suffix("\tstore.sqlite") {
+            Some(_) => format!("{sha256}\t{}\tstore.sqlite\n", junk.len()),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(backup.join("MANIFEST"), fixed).unwrap();
+    let err = refused(hwb(&target, &LOCAL).arg("restore").arg(&backup));
+    assert!(
+        err.contains("is not a store this version can read"),
+        "{err}"
+    );
+    assert!(
+        !target.exists(),
+        "nothing restored from a snapshot that is not a store"
+    );
 
     // Without its MANIFEST it is not a backup.
     std::fs::remove_file(backup.join("MANIFEST")).unwrap();

@@ -20,9 +20,8 @@
 //! leaves neither a half backup nor a half store.
 
 use super::database::{self, Database, Engine};
-use super::files::{Files, Objects};
+use super::files::{Files, Objects, sha256_of};
 use super::{INDICATORS_SUFFIX, Result, Store, StoreError, io, sync_dir, sync_folder, tables};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,13 +40,6 @@ pub struct Summary {
 
 fn refuse(message: String) -> StoreError {
     StoreError::NotFound(message)
-}
-
-fn sha256_of(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(io(path))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Copies `from` to `to` and syncs it.
@@ -359,15 +351,21 @@ pub async fn restore(
         ensure_empty(data_dir, "restore")?;
     }
 
-    // PostgreSQL: rows from an upgraded copy of the snapshot, into a
-    // database that holds none.
+    // The snapshot must be a store this version can open (a copy of it is
+    // brought up to date) before anything is written. PostgreSQL takes its
+    // rows from that copy, into a database that holds none.
+    let upgraded = Upgraded::of(&backup.join(DATABASE)).await.map_err(|e| {
+        refuse(format!(
+            "{} is not a store this version can read ({e}): nothing was restored",
+            backup.join(DATABASE).display()
+        ))
+    })?;
+    let tables = tables::schema(&mut *upgraded.pool.acquire().await?).await?;
     let rows = match database {
         Database::Postgres(_) => {
-            let upgraded = Upgraded::of(&backup.join(DATABASE)).await?;
-            let tables = tables::schema(&mut *upgraded.pool.acquire().await?).await?;
             let pool = database::connect(database, data_dir).await?;
             refuse_rows(&tables, &mut *pool.acquire().await?, database, data_dir).await?;
-            Some((upgraded, tables, pool))
+            Some(pool)
         }
         Database::Sqlite => None,
     };
@@ -411,7 +409,7 @@ pub async fn restore(
         };
         bytes += assemble_then_rename(&partial, data_dir, copy).await?;
     }
-    if let Some((upgraded, tables, pool)) = rows {
+    if let Some(pool) = rows {
         let copied = copy_rows(&upgraded, &tables, &pool, database, data_dir).await;
         pool.close().await;
         if let Err(e) = copied {

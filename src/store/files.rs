@@ -18,6 +18,7 @@ use super::{Result, StoreError, io, sync_dir};
 use bytes::Bytes;
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -81,6 +82,14 @@ pub(super) enum Files {
 pub(super) enum Contents {
     Path(PathBuf),
     Bytes(Bytes),
+}
+
+/// The SHA-256 of a local file, as hex.
+pub(super) fn sha256_of(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 fn bucket_error(key: &str, e: object_store::Error) -> StoreError {
@@ -208,19 +217,13 @@ impl Files {
     /// The SHA-256 of the file stored under `key`, or `None` if there is
     /// none (a restore checks that it overwrites nothing different).
     pub(super) async fn sha256(&self, key: &str) -> Result<Option<String>> {
-        use sha2::{Digest, Sha256};
         if !self.exists(key).await? {
             return Ok(None);
         }
-        let mut hasher = Sha256::new();
         match self.read(key).await? {
-            Contents::Path(path) => {
-                let mut file = std::fs::File::open(&path).map_err(io(&path))?;
-                std::io::copy(&mut file, &mut hasher).map_err(io(&path))?;
-            }
-            Contents::Bytes(bytes) => hasher.update(&bytes),
+            Contents::Path(path) => sha256_of(&path).map(Some),
+            Contents::Bytes(bytes) => Ok(Some(hex::encode(Sha256::digest(&bytes)))),
         }
-        Ok(Some(hex::encode(hasher.finalize())))
     }
 }
 

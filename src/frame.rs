@@ -129,9 +129,12 @@ pub fn as_text(frame: &DataFrame) -> PolarsResult<DataFrame> {
 /// an enum's keys are written as they are, so the pruning is done here, once,
 /// through a table indexed by key.
 pub fn with_own_strings(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    // A column at a time on each thread: a national file's take a tenth of
+    // a second each.
     let columns = frame
         .columns()
-        .iter()
+        .par_iter()
         .map(with_own_strings_column)
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(frame.height(), columns)

@@ -215,14 +215,16 @@ fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) ->
         Ok(started) => started,
         Err(extract) => return *extract,
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A few pieces per thread, taken in turn, so that a thread slowed by
+    // another process (or by the hashing beside it) does not hold the rest.
     let pieces = body.len() / ctx.limits.piece_bytes.max(1);
-    let chunks = chunks.unwrap_or(pieces.clamp(1, threads.min(8)));
+    let threads = rayon::current_num_threads().min(8);
+    let chunks = chunks.unwrap_or(pieces.clamp(1, 4 * threads));
     read_body(body, chunks, &map, report, ctx, text.len())
 }
 
-/// Validates the rows after the header in `chunks` pieces on as many
-/// threads, or in one piece when a cut fell inside a quoted field.
+/// Validates the rows after the header in `chunks` pieces, each thread
+/// taking the next, or in one piece when a cut fell inside a quoted field.
 fn read_body(
     body: &str,
     chunks: usize,
@@ -255,23 +257,13 @@ fn read_pieces(
     };
     let cuts = cut_points(body.as_bytes(), chunks);
     let parts: Vec<&str> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
-    let mut results: Vec<Part> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts[1..]
-            .iter()
-            .map(|&part| {
-                let (strings, progress) = (&strings, &progress);
-                scope.spawn(move || read_part(part, map, report, strings, ctx, progress))
-            })
-            .collect();
-        let first = read_part(parts[0], map, report, &strings, ctx, &progress);
-        std::iter::once(first)
-            .chain(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            )
+    let mut results: Vec<Part> = {
+        use rayon::prelude::*;
+        parts
+            .par_iter()
+            .map(|&part| read_part(part, map, report, &strings, ctx, &progress))
             .collect()
-    });
+    };
     let last = results.len() - 1;
     if results[..last].iter().any(|p| p.ends_inside_quotes) {
         return None;
@@ -297,15 +289,16 @@ fn read_pieces(
 /// end with an even number of quote marks before it, which is outside any
 /// quoted field in a well-formed file (`read_body` checks that it was).
 fn cut_points(bytes: &[u8], n: usize) -> Vec<usize> {
+    let targets: Vec<usize> = (0..n).map(|k| bytes.len() / n * k).collect();
+    let odd_before = quotes_odd_before(bytes, &targets);
     let mut cuts = vec![0];
-    let mut odd = false;
     let mut pos = 0;
     for k in 1..n {
-        let target = bytes.len() / n * k;
+        let target = targets[k];
         if target <= pos {
             continue;
         }
-        odd ^= memchr::memchr_iter(b'"', &bytes[pos..target]).count() % 2 == 1;
+        let mut odd = odd_before[k];
         let mut i = target;
         while i < bytes.len() && (odd || bytes[i] != b'\n') {
             odd ^= bytes[i] == b'"';
@@ -323,6 +316,22 @@ fn cut_points(bytes: &[u8], n: usize) -> Vec<usize> {
         cuts.push(0); // an empty body is one empty piece
     }
     cuts
+}
+
+/// For each target, whether an odd number of quote marks stand before it
+/// (the stretches between targets counted on every thread: it reads nearly
+/// the whole file).
+fn quotes_odd_before(bytes: &[u8], targets: &[usize]) -> Vec<bool> {
+    use rayon::prelude::*;
+    let odd_stretch: Vec<bool> = (1..targets.len())
+        .into_par_iter()
+        .map(|k| memchr::memchr_iter(b'"', &bytes[targets[k - 1]..targets[k]]).count() % 2 == 1)
+        .collect();
+    let mut before = vec![false];
+    for o in odd_stretch {
+        before.push(before.last().copied().unwrap_or(false) ^ o);
+    }
+    before
 }
 
 /// Progress shared by the threads of one file.
@@ -359,12 +368,7 @@ fn read_part<'a>(
     ctx: &'a Context<'a>,
     progress: &Progress,
 ) -> Part<'a> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(part.as_bytes());
-    // One record buffer for the whole piece: no allocation per row.
-    let mut record = csv::StringRecord::new();
+    let mut records = Records::new(part);
     let mut v = rows::Validator::new(
         ctx,
         map.clone(),
@@ -373,19 +377,19 @@ fn read_part<'a>(
         capacity(part.len(), ctx),
     );
     let (mut row, mut last_start, mut reported) = (0usize, 0usize, 0usize);
-    while let Ok(true) = reader.read_record(&mut record) {
+    while let Some(record) = records.next_record() {
         row += 1;
-        last_start = record.position().map_or(0, |p| p.byte() as usize);
+        last_start = record.start;
         // The fields on the stack, not in a new vector per row.
         let mut inline = [""; 40];
         let spilled: Vec<&str>;
         let fields: &[&str] = if record.len() <= inline.len() {
-            for (slot, field) in inline.iter_mut().zip(record.iter()) {
+            for (slot, field) in inline.iter_mut().zip(record.fields()) {
                 *slot = field;
             }
             &inline[..record.len()]
         } else {
-            spilled = record.iter().collect();
+            spilled = record.fields().collect();
             &spilled
         };
         if !feed(&mut v, row, fields, ctx) {
@@ -407,6 +411,87 @@ fn read_part<'a>(
         ends_inside_quotes: ends_inside_quotes(
             part.as_bytes().get(last_start..).unwrap_or_default(),
         ),
+    }
+}
+
+/// The records of CSV text, read by `csv_core` (the csv crate's parser,
+/// with the csv crate's defaults) straight from the text in memory: the
+/// csv crate's reader would first copy it through a buffered reader.
+struct Records<'t> {
+    core: csv_core::Reader,
+    input: &'t [u8],
+    pos: usize,
+    /// One buffer for the whole piece: no allocation per row.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// One record: its fields' text and where each ends.
+struct Record<'r> {
+    /// Byte offset of the record in the text.
+    start: usize,
+    text: &'r str,
+    ends: &'r [usize],
+}
+
+impl Record<'_> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        // A field boundary is always a character boundary: csv_core cuts
+        // only at ASCII delimiters and removes only ASCII quote marks.
+        starts
+            .zip(self.ends)
+            .map(|(a, &b)| self.text.get(a..b).unwrap_or_default())
+    }
+}
+
+impl<'t> Records<'t> {
+    fn new(text: &'t str) -> Records<'t> {
+        Records {
+            core: csv_core::Reader::new(),
+            input: text.as_bytes(),
+            pos: 0,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+        }
+    }
+
+    /// The next record, as `csv::Reader::read_record` reads it (blank lines
+    /// skipped, any number of fields); `None` at the end.
+    fn next_record(&mut self) -> Option<Record<'_>> {
+        use csv_core::ReadRecordResult as R;
+        let start = self.pos;
+        let (mut outlen, mut endlen) = (0, 0);
+        loop {
+            let (result, nin, nout, nend) = self.core.read_record(
+                &self.input[self.pos..],
+                &mut self.out[outlen..],
+                &mut self.ends[endlen..],
+            );
+            self.pos += nin;
+            outlen += nout;
+            endlen += nend;
+            match result {
+                // The next call passes what is left, empty at the end,
+                // which tells csv_core that the input has ended.
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => break,
+                R::End => return None,
+            }
+        }
+        // Valid UTF-8, as the text was: checked again, not assumed.
+        let text = simdutf8::basic::from_utf8(&self.out[..outlen]).ok()?;
+        Some(Record {
+            start,
+            text,
+            ends: &self.ends[..endlen],
+        })
     }
 }
 
@@ -671,5 +756,24 @@ mod tests {
             }
         }
         assert_eq!(cut_points(b"", 4), vec![0, 0]);
+    }
+
+    #[test]
+    fn cuts_fall_outside_quoted_line_ends_however_many_pieces() {
+        // Quoted fields with line ends in them, all through the file.
+        let record = "E06000006,\"a note\nover two lines\",12.5\nE06000007,plain,3\n";
+        let text = record.repeat(1000);
+        for n in 2..=40 {
+            let cuts = cut_points(text.as_bytes(), n);
+            assert_eq!(cuts.len(), n + 1, "{n} pieces");
+            for &cut in &cuts[1..n] {
+                let quotes = memchr::memchr_iter(b'"', &text.as_bytes()[..cut]).count();
+                assert_eq!(
+                    (text.as_bytes()[cut - 1], quotes % 2),
+                    (b'\n', 0),
+                    "cut {cut} of {n}"
+                );
+            }
+        }
     }
 }

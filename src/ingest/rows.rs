@@ -335,7 +335,9 @@ impl<'a> Validator<'a> {
     /// Ends this chunk's reading: sorts its keys here, on its own thread,
     /// so that `finish` only merges sorted runs.
     pub fn done(&mut self) {
-        self.keys.sort_unstable();
+        // Stable: rows in a file mostly come in key order, in long runs,
+        // which the stable sort takes in linear time.
+        self.keys.sort();
     }
 
     /// Numbers this chunk's rows after `offset` rows of the file.
@@ -732,7 +734,7 @@ pub fn finish(mut chunks: Vec<Validator>) -> (Option<DataFrame>, Report) {
     let mut building = true;
     let mut capped = false;
     let mut seen: Vec<u8> = Vec::new();
-    let mut keys = Vec::with_capacity(chunks.iter().map(|c| c.keys.len()).sum());
+    let mut keys = Vec::with_capacity(chunks.len());
     let mut aggregates: FxHashMap<(u8, u32), Aggregate> = FxHashMap::default();
     let mut frames = Vec::with_capacity(chunks.len());
     for chunk in &mut chunks {
@@ -747,8 +749,7 @@ pub fn finish(mut chunks: Vec<Validator>) -> (Option<DataFrame>, Report) {
         for (s, k) in seen.iter_mut().zip(&chunk.known) {
             *s |= k.seen;
         }
-        keys.append(&mut chunk.keys);
-        chunk.keys = Vec::new();
+        keys.push(std::mem::take(&mut chunk.keys));
         for (k, agg) in chunk.aggregates.drain() {
             let into = aggregates.entry(k).or_default();
             into.count += agg.count;
@@ -763,7 +764,8 @@ pub fn finish(mut chunks: Vec<Validator>) -> (Option<DataFrame>, Report) {
     let count = |bit: u8| seen.iter().filter(|s| *s & bit != 0).count();
     (report.indicators, report.areas, report.periods) = (count(1), count(2), count(4));
 
-    let duplicates = duplicate_errors(keys, strings, &report);
+    let duplicates = duplicate_errors(&keys, strings, &report);
+    drop(keys);
     building &= duplicates.is_empty();
     report.errors.extend(duplicates);
     // File order, as one pass would list them; then the listing cap.
@@ -811,21 +813,46 @@ pub fn finish(mut chunks: Vec<Validator>) -> (Option<DataFrame>, Report) {
     }
 }
 
+type Key = ([u32; 7], u32);
+
+/// Visits every chunk's keys and rows in order, from chunks whose own are
+/// sorted (`done`): a merge, without copying them into one list. A chunk
+/// is walked for as long as it stays below the other chunks' next keys, so
+/// chunks that hardly overlap (a file in indicator order) cost one
+/// comparison a row.
+fn in_order(chunks: &[Vec<Key>], mut visit: impl FnMut(Key)) {
+    use std::cmp::Reverse;
+    // The next key of each chunk with keys left, and where the chunk stands.
+    let mut heads: std::collections::BinaryHeap<Reverse<(Key, usize)>> = chunks
+        .iter()
+        .enumerate()
+        .filter_map(|(c, keys)| keys.first().map(|&k| Reverse((k, c))))
+        .collect();
+    let mut at = vec![0usize; chunks.len()];
+    while let Some(Reverse((_, c))) = heads.pop() {
+        let bound = heads.peek().map(|Reverse((k, _))| *k);
+        let keys = &chunks[c];
+        let mut i = at[c];
+        while let Some(&key) = keys.get(i) {
+            if bound.is_some_and(|b| key > b) {
+                break;
+            }
+            visit(key);
+            i += 1;
+        }
+        at[c] = i;
+        if let Some(&next) = keys.get(i) {
+            heads.push(Reverse((next, c)));
+        }
+    }
+}
+
 /// One error per row whose key an earlier row already has, naming it.
-fn duplicate_errors(
-    mut keys: Vec<([u32; 7], u32)>,
-    strings: &Strings,
-    report: &Report,
-) -> Vec<Issue> {
-    // The chunks' keys arrive as sorted runs (`done`), in file order: the
-    // stable sort merges runs in linear time.
-    keys.sort();
+fn duplicate_errors(keys: &[Vec<Key>], strings: &Strings, report: &Report) -> Vec<Issue> {
     let mut out = Vec::new();
-    for run in keys.chunk_by(|a, b| a.0 == b.0) {
-        let Some(&(key, first)) = run.first() else {
-            continue;
-        };
-        for &(_, row) in &run[1..] {
+    let mut current: Option<Key> = None;
+    in_order(keys, |(key, row)| match current {
+        Some((same_key, first)) if same_key == key => {
             let [indicator, area, sex, age, category_type, category, period] =
                 key.map(|id| strings.text(id));
             let subject =
@@ -838,7 +865,8 @@ fn duplicate_errors(
                 format!("duplicate of row {first}: the same indicator, area, sex, age, category and period appear twice; keep one"),
             ));
         }
-    }
+        _ => current = Some((key, row)),
+    });
     out
 }
 
@@ -1028,6 +1056,45 @@ mod tests {
             "35.516123",
         ] {
             same(s);
+        }
+    }
+
+    #[test]
+    fn chunks_are_visited_in_the_order_one_sorted_list_has() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for round in 0..200 {
+            // Few distinct keys, so that equal keys fall in several chunks;
+            // rows numbered through the chunks in file order.
+            let (mut row, chunks): (u32, usize) = (0, rng.random_range(0..6));
+            let keys: Vec<Vec<super::Key>> = (0..chunks)
+                .map(|_| {
+                    let mut chunk: Vec<super::Key> = (0..rng.random_range(0..40))
+                        .map(|_| {
+                            row += 1;
+                            (
+                                [
+                                    rng.random_range(0..4),
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    rng.random_range(0..3),
+                                ],
+                                row,
+                            )
+                        })
+                        .collect();
+                    chunk.sort();
+                    chunk
+                })
+                .collect();
+            let mut expected: Vec<super::Key> = keys.concat();
+            expected.sort();
+            let mut visited = Vec::new();
+            super::in_order(&keys, |k| visited.push(k));
+            assert_eq!(visited, expected, "round {round}");
         }
     }
 

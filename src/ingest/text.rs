@@ -46,17 +46,43 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 /// Windows-1252, which every byte sequence is.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, Encoding) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
-        && let Ok(text) = std::str::from_utf8(rest)
+        && let Some(text) = utf8(rest)
     {
         return (Cow::Borrowed(text), Encoding::Utf8WithBom);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => (Cow::Borrowed(text), Encoding::Utf8),
-        Err(_) => {
+    match utf8(bytes) {
+        Some(text) => (Cow::Borrowed(text), Encoding::Utf8),
+        None => {
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (text, Encoding::Windows1252)
         }
     }
+}
+
+/// Above this size text is checked in two halves, on two threads where
+/// there are: a national export is checked whole before a row is read.
+const HALVES_FROM: usize = 16 << 20;
+
+/// The bytes as UTF-8 text, if they are.
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() < HALVES_FROM {
+        return simdutf8::basic::from_utf8(bytes).ok();
+    }
+    // Cut at the start of a character (a valid text has at most three
+    // continuation bytes in a row), so valid text is valid in both halves.
+    let mut mid = bytes.len() / 2;
+    for _ in 0..3 {
+        if bytes[mid] & 0xC0 == 0x80 {
+            mid -= 1;
+        }
+    }
+    let (first, second) = bytes.split_at(mid);
+    let valid = |half: &[u8]| simdutf8::basic::from_utf8(half).is_ok();
+    let (first, second) = rayon::join(|| valid(first), || valid(second));
+    let both = first && second;
+    // SAFETY: both halves are valid UTF-8, and so is what joins two valid
+    // UTF-8 texts end to end.
+    both.then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 #[cfg(test)]
@@ -74,6 +100,24 @@ mod tests {
         let (text, enc) = decode(b"Ynys M\xF4n \x96 5");
         assert_eq!(enc, Encoding::Windows1252);
         assert_eq!(text, "Ynys Môn – 5");
+    }
+
+    #[test]
+    fn large_text_is_checked_as_small_text_is() {
+        // Characters of 1 to 4 bytes, so that some fall across the middle.
+        let text = "a,é,€,𝄞\n".repeat(HALVES_FROM / 11 + 7);
+        for cut in 0..12 {
+            let bytes = &text.as_bytes()[cut..];
+            let std = std::str::from_utf8(bytes).ok();
+            assert_eq!(utf8(bytes), std, "starting {cut} bytes in");
+            // One bad byte anywhere, the middle included, is found.
+            for at in [0, bytes.len() / 2 - 1, bytes.len() / 2, bytes.len() - 1] {
+                let mut bad = bytes.to_vec();
+                bad[at] = 0xFF;
+                assert_eq!(utf8(&bad), None, "a bad byte at {at}");
+            }
+        }
+        assert_eq!(decode(text.as_bytes()).1, Encoding::Utf8);
     }
 
     #[test]

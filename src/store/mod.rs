@@ -158,28 +158,17 @@ fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -
         .with_compression(ParquetCompression::Uncompressed)
         .with_statistics(StatisticsOptions::empty())
         .batched(frame.schema())?;
-    let groups: Vec<DataFrame> = (0..frame.height().div_ceil(ROW_GROUP_ROWS))
-        .map(|i| frame.slice((i * ROW_GROUP_ROWS) as i64, ROW_GROUP_ROWS))
-        .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for wave in groups.chunks(threads) {
-        let encoded = std::thread::scope(|scope| {
-            let handles: Vec<_> = wave
-                .iter()
-                .map(|group| {
-                    let batched = &batched;
-                    scope.spawn(move || {
-                        batched
-                            .encode_and_compress(group)
-                            .collect::<PolarsResult<Vec<_>>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<PolarsResult<Vec<_>>>()
-        })?;
+    let groups = row_groups(frame);
+    for wave in groups.chunks(rayon::current_num_threads()) {
+        use rayon::prelude::*;
+        let encoded = wave
+            .par_iter()
+            .map(|group| {
+                batched
+                    .encode_and_compress(group)
+                    .collect::<PolarsResult<Vec<_>>>()
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
         batched.write_row_groups(encoded.into_iter().flatten().collect())?;
     }
     batched.finish()?;
@@ -187,8 +176,28 @@ fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -
     file.flush().map_err(io(path))
 }
 
-/// Rows per Parquet row group, as Polars' writer chooses by default.
+/// Rows per Parquet row group at most, as Polars' writer chooses by default.
 const ROW_GROUP_ROWS: usize = 512 * 512;
+
+/// The frame's rows as row groups that never straddle two of its chunks
+/// (one per piece of a file validated in pieces, aligned across columns):
+/// a group made of two chunks is encoded a chunk at a time, more slowly.
+fn row_groups(frame: &DataFrame) -> Vec<DataFrame> {
+    let lengths: Vec<usize> = match frame.columns().first() {
+        Some(column) => column.as_materialized_series().chunk_lengths().collect(),
+        None => Vec::new(),
+    };
+    let mut groups = Vec::new();
+    let mut offset = 0;
+    for length in lengths {
+        for start in (0..length).step_by(ROW_GROUP_ROWS) {
+            let rows = (length - start).min(ROW_GROUP_ROWS);
+            groups.push(frame.slice((offset + start) as i64, rows));
+        }
+        offset += length;
+    }
+    groups
+}
 
 /// Makes a rename into `path`'s folder durable.
 fn sync_dir(path: &Path) -> Result<()> {
@@ -770,4 +779,25 @@ pub fn merge(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     }
     let key: Vec<String> = frame::KEY.iter().map(|s| s.to_string()).collect();
     all.unique_stable(Some(&key), UniqueKeepStrategy::Last, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    #[test]
+    fn row_groups_keep_within_chunks_and_their_size() {
+        let chunk = |n: usize| df!("x" => vec![1u32; n]).expect("a frame");
+        let mut frame = chunk(super::ROW_GROUP_ROWS + 5);
+        frame.vstack_mut_owned(chunk(10)).expect("same schema");
+        frame.vstack_mut_owned(chunk(0)).expect("same schema");
+        frame.vstack_mut_owned(chunk(3)).expect("same schema");
+        let groups = super::row_groups(&frame);
+        let rows: Vec<usize> = groups.iter().map(DataFrame::height).collect();
+        assert_eq!(rows, [super::ROW_GROUP_ROWS, 5, 10, 3]);
+        for group in &groups {
+            assert_eq!(group.columns()[0].as_materialized_series().n_chunks(), 1);
+        }
+        assert!(super::row_groups(&chunk(0).clear()).is_empty());
+    }
 }

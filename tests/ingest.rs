@@ -981,6 +981,19 @@ fn a_mapped_file_reads_as_the_same_bytes_in_memory() {
                 "{name}: nothing kept unless kept"
             );
         }
+        // A file copied and hashed in several steps (8 MB each), the last
+        // one short, hashes as the same bytes in memory do.
+        let large: Vec<u8> = (0..(20 << 20) + 12_345)
+            .map(|i: u32| (i % 251) as u8)
+            .collect();
+        let source = dir.path().join("large.bin");
+        std::fs::write(&source, &large).unwrap();
+        let mapped = store.copy_in(&source).unwrap();
+        let ((), staged) = mapped.stage_during(|mapped| assert_eq!(mapped.bytes(), &large[..]));
+        let from_memory = store.stage(&large).unwrap();
+        assert_eq!(staged.unwrap().sha256(), from_memory.sha256());
+        drop(from_memory);
+        assert!(upload_files(&data).is_empty());
         // A file that is not there is an error naming it, and leaves nothing.
         let missing = dir.path().join("missing.csv");
         let err = store.copy_in(&missing).err().unwrap().to_string();

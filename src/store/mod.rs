@@ -154,23 +154,33 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 fn write_parquet(file: &mut std::fs::File, path: &Path, frame: &mut DataFrame) -> Result<()> {
     frame.align_chunks_par();
     let frame = &frame::with_own_strings(frame)?;
+    // What is written goes out to disk while the next wave is encoded, so
+    // that the caller's sync finds little left (only sooner: that sync is
+    // what makes the file durable).
+    let early = file.try_clone().ok();
     let batched = ParquetWriter::new(&mut *file)
         .with_compression(ParquetCompression::Uncompressed)
         .with_statistics(StatisticsOptions::empty())
         .batched(frame.schema())?;
     let groups = row_groups(frame);
-    for wave in groups.chunks(rayon::current_num_threads()) {
-        use rayon::prelude::*;
-        let encoded = wave
-            .par_iter()
-            .map(|group| {
-                batched
-                    .encode_and_compress(group)
-                    .collect::<PolarsResult<Vec<_>>>()
-            })
-            .collect::<PolarsResult<Vec<_>>>()?;
-        batched.write_row_groups(encoded.into_iter().flatten().collect())?;
-    }
+    std::thread::scope(|scope| -> Result<()> {
+        for wave in groups.chunks(rayon::current_num_threads()) {
+            use rayon::prelude::*;
+            let encoded = wave
+                .par_iter()
+                .map(|group| {
+                    batched
+                        .encode_and_compress(group)
+                        .collect::<PolarsResult<Vec<_>>>()
+                })
+                .collect::<PolarsResult<Vec<_>>>()?;
+            batched.write_row_groups(encoded.into_iter().flatten().collect())?;
+            if let Some(file) = &early {
+                scope.spawn(move || file.sync_data());
+            }
+        }
+        Ok(())
+    })?;
     batched.finish()?;
     drop(batched);
     file.flush().map_err(io(path))

@@ -6,7 +6,7 @@
 use super::{Result, Store, io, write_parquet};
 use polars::prelude::DataFrame;
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Removes staged files a killed process left behind. Only old ones: a
@@ -71,10 +71,12 @@ pub struct StagedFrame {
 pub struct Mapped {
     file: Temporary,
     map: memmap2::Mmap,
+    /// The copy hashed and synced by a thread that followed the copying.
+    hashing: std::thread::JoinHandle<Result<String>>,
+    /// The copy written out to disk while the CPU validates it, so that the
+    /// sync after hashing finds little left to write.
+    writing_out: std::thread::JoinHandle<()>,
 }
-
-/// Pages are given back in steps of this many bytes.
-const RELEASE_STEP: usize = 8 << 20;
 
 impl Mapped {
     pub fn bytes(&self) -> &[u8] {
@@ -109,33 +111,50 @@ impl Mapped {
         }
     }
 
-    /// Hashes and syncs the copy on another thread while `work` runs (on
-    /// the mapped bytes), giving back the pages it has hashed.
+    /// Runs `work` (on the mapped bytes) while the copy is hashed and
+    /// synced on the thread that began with the copying.
     pub fn stage_during<T>(self, work: impl FnOnce(&Mapped) -> T) -> (T, Result<Staged>) {
-        let (out, sha256) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| {
-                yield_to_validation();
-                let mut hasher = Sha256::new();
-                for piece in self.bytes().chunks(RELEASE_STEP) {
-                    hasher.update(piece);
-                    self.release(piece);
-                }
-                let synced = std::fs::File::open(&self.file.path)
-                    .and_then(|f| f.sync_all())
-                    .map_err(io(&self.file.path));
-                synced.map(|()| hex::encode(hasher.finalize()))
-            });
-            let out = work(&self);
-            let sha256 = hashing
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (out, sha256)
-        });
-        let Mapped { file, map } = self;
+        let out = work(&self);
+        let Mapped {
+            file,
+            map,
+            hashing,
+            writing_out,
+        } = self;
+        let sha256 = hashing
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let _ = writing_out.join();
         let size = map.len() as u64;
         drop(map);
         (out, sha256.map(|sha256| Staged { file, sha256, size }))
     }
+}
+
+/// Bytes copied into the store at a time, each step hashed after it.
+const COPY_STEP: u64 = 8 << 20;
+
+/// Hashes the file at `path` as far as `copied` says it has been written,
+/// to its end (when the copying side hangs up), then syncs it. Reads with
+/// `pread`, not through the mapping, so the hashed pages never count
+/// against the process's memory.
+fn follow_copy(path: &Path, copied: std::sync::mpsc::Receiver<u64>) -> Result<String> {
+    use std::os::unix::fs::FileExt;
+    yield_to_validation();
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; COPY_STEP as usize];
+    let mut at = 0u64;
+    while let Ok(upto) = copied.recv() {
+        while at < upto {
+            let n = (upto - at).min(COPY_STEP) as usize;
+            file.read_exact_at(&mut buffer[..n], at).map_err(io(path))?;
+            hasher.update(&buffer[..n]);
+            at += n as u64;
+        }
+    }
+    file.sync_all().map_err(io(path))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Lowers the calling thread's priority (nice 10), so that hashing the
@@ -185,16 +204,42 @@ impl Store {
 
     /// Copies a file into the uploads folder (in the kernel, without passing
     /// through this process's memory) and maps the copy, for validating and
-    /// staging (`Mapped::stage_during`).
+    /// staging (`Mapped::stage_during`). Another thread hashes each step of
+    /// the copy as soon as it is written, on the core the copying leaves
+    /// idle, and then syncs it.
     pub fn copy_in(&self, source: &Path) -> Result<Mapped> {
         let file = self.temporary("partial");
-        std::fs::copy(source, &file.path).map_err(io(source))?;
+        let mut from = std::fs::File::open(source).map_err(io(source))?;
+        let mut to = std::fs::File::create(&file.path).map_err(io(&file.path))?;
+        let (copied, progress) = std::sync::mpsc::channel();
+        let path = file.path.clone();
+        let hashing = std::thread::spawn(move || follow_copy(&path, progress));
+        let mut total = 0u64;
+        loop {
+            // `io::copy` of a `Take<File>` into a `File` is copy_file_range.
+            let step = std::io::copy(&mut (&mut from).take(COPY_STEP), &mut to);
+            match step.map_err(io(source))? {
+                0 => break,
+                n => total += n,
+            }
+            let _ = copied.send(total);
+        }
+        drop(copied);
+        // Only sooner: the hashing thread's own sync is what makes it durable.
+        let writing_out = std::thread::spawn(move || {
+            let _ = to.sync_data();
+        });
         let opened = std::fs::File::open(&file.path).map_err(io(&file.path))?;
         // SAFETY: the file is the store's own temporary copy, which nothing
         // writes or truncates while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&opened) }.map_err(io(&file.path))?;
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Mapped { file, map })
+        Ok(Mapped {
+            file,
+            map,
+            hashing,
+            writing_out,
+        })
     }
 
     /// A new name for a staged file (`remove_stale_staging` knows them).

@@ -1,5 +1,5 @@
 //! Any bytes as an uploaded CSV file: no panic, and validating it in pieces
-//! on threads gives exactly the one-pass report and frame.
+//! on threads gives exactly the one-pass report, encoding and frame.
 #![no_main]
 
 use hwb_outcomes::areas::Gazetteer;
@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole.report.errors, pieces.report.errors);
     assert_eq!(whole.report.warnings, pieces.report.warnings);
     assert_eq!(whole.report.rows, pieces.report.rows);
+    assert_eq!(whole.report.encoding, pieces.report.encoding);
     match (&whole.frame, &pieces.frame) {
         (Some(a), Some(b)) => {
             assert!(as_text(a).unwrap().equals_missing(&as_text(b).unwrap()));

@@ -149,9 +149,22 @@ pub fn read(file_name: &str, bytes: &[u8], sheet: Option<&str>, ctx: &Context) -
             }
         },
         Sniffed::Text => {
+            // UTF-8 is taken on trust and checked record by record as the
+            // rows are read (no pass over the whole file first); only text
+            // that turns out not to be is decoded and read again.
+            let (utf8, encoding) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+                Some(rest) => (rest, text::Encoding::Utf8WithBom),
+                None => (bytes, text::Encoding::Utf8),
+            };
+            report.encoding = Some(encoding);
+            if let Some(extract) = read_csv(utf8, report.clone(), ctx, None) {
+                return extract;
+            }
             let (text, encoding) = text::decode(bytes);
             report.encoding = Some(encoding);
-            read_csv(&text, report, ctx, None)
+            read_csv(text.as_bytes(), report.clone(), ctx, None).unwrap_or_else(|| {
+                fail(report, "the file could not be decoded as text: save it as CSV UTF-8".into())
+            })
         }
     }
 }
@@ -191,63 +204,106 @@ pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 /// Below this size a file is read on one thread.
 const PARALLEL_READ_BYTES: usize = 4 << 20;
 
+/// Reads CSV text that should be UTF-8; `None` if any of it is not.
 /// `chunks` overrides how many pieces the rows are validated in (tests).
-fn read_csv(text: &str, report: Report, ctx: &Context, chunks: Option<usize>) -> Extract {
+fn read_csv(bytes: &[u8], report: Report, ctx: &Context, chunks: Option<usize>) -> Option<Extract> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let header_record = match reader.read_record(&mut record) {
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let header_record = match reader.read_byte_record(&mut record) {
         Ok(true) => record.clone(),
-        _ => csv::StringRecord::new(),
+        _ => csv::ByteRecord::new(),
     };
-    let body = text.get(reader.position().byte() as usize..).unwrap_or("");
-    let header: Vec<&str> = header_record.iter().collect();
+    let header_end = (reader.position().byte() as usize).min(bytes.len());
+    simdutf8::basic::from_utf8(&bytes[..header_end]).ok()?;
+    let body = &bytes[header_end..];
+    // Fields of valid text cut at ASCII delimiters are valid text.
+    let header: Vec<&str> = header_record
+        .iter()
+        .map(|field| std::str::from_utf8(field).unwrap_or_default())
+        .collect();
     if metadata::is_header(&header) {
+        // A small file: checked whole, then read as text.
+        simdutf8::basic::from_utf8(body).ok()?;
         let records = reader.into_records().enumerate().map_while(|(i, r)| {
             r.ok()
                 .map(|r| (i + 2, r.iter().map(str::to_owned).collect()))
         });
-        return metadata::read(&header, records, report, ctx.limits.max_rows);
+        return Some(metadata::read(
+            &header,
+            records,
+            report,
+            ctx.limits.max_rows,
+        ));
     }
     let (map, report) = match start(&header, report) {
         Ok(started) => started,
-        Err(extract) => return *extract,
+        Err(extract) => return Some(*extract),
     };
     // A few pieces per thread, taken in turn, so that a thread slowed by
     // another process (or by the hashing beside it) does not hold the rest.
     let pieces = body.len() / ctx.limits.piece_bytes.max(1);
     let threads = rayon::current_num_threads().min(8);
     let chunks = chunks.unwrap_or(pieces.clamp(1, 4 * threads));
-    read_body(body, chunks, &map, report, ctx, text.len())
+    read_body(body, chunks, &map, report, ctx, bytes.len())
 }
 
 /// Validates the rows after the header in `chunks` pieces, each thread
-/// taking the next, or in one piece when a cut fell inside a quoted field.
+/// taking the next; `None` if the text is not all UTF-8. The pieces are cut
+/// first at the line end after each even share, taking on trust that it
+/// is not inside a quoted field (a line end inside one is rare in exports);
+/// if one was, they are cut again where the count of quote marks says a
+/// field cannot be open, and if a stray quote mark fooled that count too,
+/// the rows are read in one piece.
 fn read_body(
-    body: &str,
+    body: &[u8],
     chunks: usize,
     map: &columns::ColumnMap,
     report: Report,
     ctx: &Context,
     total_bytes: usize,
-) -> Extract {
-    read_pieces(body, chunks, map, &report, ctx, total_bytes).unwrap_or_else(|| {
-        read_pieces(body, 1, map, &report, ctx, total_bytes).expect("one piece has no cut")
-    })
+) -> Option<Extract> {
+    let mut tried: Vec<Vec<usize>> = Vec::new();
+    for attempt in 0..3 {
+        let cuts = match attempt {
+            0 => line_cuts(body, chunks),
+            1 => cut_points(body, chunks),
+            _ => close_cuts(vec![0], body.len()),
+        };
+        if tried.contains(&cuts) {
+            continue;
+        }
+        match read_pieces(body, &cuts, map, &report, ctx, total_bytes) {
+            Ok(extract) => return Some(extract),
+            Err(Refused::NotUtf8) => return None,
+            Err(Refused::CutInQuotes) => tried.push(cuts),
+        }
+    }
+    // Unreachable: one piece has no cut to fall inside quotes.
+    None
 }
 
-/// `read_body` in `chunks` pieces; `None` if a cut fell inside a quoted
-/// field (possible only when a quote mark stands inside an unquoted field).
+/// Why a reading in pieces gave no answer.
+#[derive(Debug, PartialEq)]
+enum Refused {
+    /// Some of the text is not UTF-8.
+    NotUtf8,
+    /// A cut fell inside a quoted field.
+    CutInQuotes,
+}
+
+/// `read_body` in the pieces between `cuts`: refused if a cut fell
+/// inside a quoted field or the text is not UTF-8.
 fn read_pieces(
-    body: &str,
-    chunks: usize,
+    body: &[u8],
+    cuts: &[usize],
     map: &columns::ColumnMap,
     report: &Report,
     ctx: &Context,
     total_bytes: usize,
-) -> Option<Extract> {
+) -> Result<Extract, Refused> {
     let strings = rows::Strings::new();
     let done = std::sync::atomic::AtomicU64::new(0);
     let progress = Progress {
@@ -255,18 +311,33 @@ fn read_pieces(
         done: &done,
         total: total_bytes as u64,
     };
-    let cuts = cut_points(body.as_bytes(), chunks);
-    let parts: Vec<&str> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
+    let parts: Vec<&[u8]> = cuts.windows(2).map(|w| &body[w[0]..w[1]]).collect();
+    let last = parts.len() - 1;
+    // Set by the first piece that finds the whole reading is in vain.
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let mut results: Vec<Part> = {
         use rayon::prelude::*;
         parts
             .par_iter()
-            .map(|&part| read_part(part, map, report, &strings, ctx, &progress))
+            .enumerate()
+            .map(|(i, &part)| {
+                let shared = Shared {
+                    map,
+                    report,
+                    strings: &strings,
+                    ctx,
+                    progress: &progress,
+                    stop: &stop,
+                };
+                read_part(part, i == last, &shared)
+            })
             .collect()
     };
-    let last = results.len() - 1;
+    if results.iter().any(|p| p.not_utf8) {
+        return Err(Refused::NotUtf8);
+    }
     if results[..last].iter().any(|p| p.ends_inside_quotes) {
-        return None;
+        return Err(Refused::CutInQuotes);
     }
     let unbalanced = results[last].ends_inside_quotes;
     let mut offset = 1; // the header row
@@ -282,7 +353,21 @@ fn read_pieces(
             "unbalanced quotes: the last row opens a quoted field that is never closed, so everything after it ran together; check the quote marks in that row",
         );
     }
-    Some(extract)
+    Ok(extract)
+}
+
+/// Where to cut CSV text into `n` pieces of about equal size: after the
+/// first line end at or past each even share, quotes not counted.
+fn line_cuts(bytes: &[u8], n: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    for k in 1..n {
+        let target = (bytes.len() / n * k).max(*cuts.last().unwrap_or(&0));
+        match memchr::memchr(b'\n', &bytes[target..]) {
+            Some(i) if target + i + 1 < bytes.len() => cuts.push(target + i + 1),
+            _ => break,
+        }
+    }
+    close_cuts(cuts, bytes.len())
 }
 
 /// Where to cut CSV text into `n` pieces of about equal size: after a line
@@ -310,7 +395,12 @@ fn cut_points(bytes: &[u8], n: usize) -> Vec<usize> {
         pos = i + 1;
         cuts.push(pos);
     }
-    cuts.push(bytes.len());
+    close_cuts(cuts, bytes.len())
+}
+
+/// Cuts from 0 to `len`, each piece not empty (one empty piece for no text).
+fn close_cuts(mut cuts: Vec<usize>, len: usize) -> Vec<usize> {
+    cuts.push(len);
     cuts.dedup();
     if cuts.len() == 1 {
         cuts.push(0); // an empty body is one empty piece
@@ -351,6 +441,16 @@ impl Progress<'_> {
     }
 }
 
+/// What every piece of one reading shares.
+struct Shared<'a, 's> {
+    map: &'s columns::ColumnMap,
+    report: &'s Report,
+    strings: &'a rows::Strings,
+    ctx: &'a Context<'a>,
+    progress: &'s Progress<'s>,
+    stop: &'s std::sync::atomic::AtomicBool,
+}
+
 /// One piece of a file, validated.
 struct Part<'a> {
     validator: rows::Validator<'a>,
@@ -358,25 +458,26 @@ struct Part<'a> {
     /// are numbered on.
     records: usize,
     ends_inside_quotes: bool,
+    /// Some of the piece is not UTF-8 (the rest of it then unread).
+    not_utf8: bool,
 }
 
-fn read_part<'a>(
-    part: &str,
-    map: &columns::ColumnMap,
-    report: &Report,
-    strings: &'a rows::Strings,
-    ctx: &'a Context<'a>,
-    progress: &Progress,
-) -> Part<'a> {
+/// Rows between looks at whether another piece has stopped the reading.
+const STOP_EVERY: usize = 4096;
+
+fn read_part<'a>(part: &[u8], is_last: bool, shared: &Shared<'a, '_>) -> Part<'a> {
+    use std::sync::atomic::Ordering;
+    let ctx = shared.ctx;
     let mut records = Records::new(part);
     let mut v = rows::Validator::new(
         ctx,
-        map.clone(),
-        strings,
-        report.clone(),
+        shared.map.clone(),
+        shared.strings,
+        shared.report.clone(),
         capacity(part.len(), ctx),
     );
     let (mut row, mut last_start, mut reported) = (0usize, 0usize, 0usize);
+    let mut capped = false;
     while let Some(record) = records.next_record() {
         row += 1;
         last_start = record.start;
@@ -393,30 +494,44 @@ fn read_part<'a>(
             &spilled
         };
         if !feed(&mut v, row, fields, ctx) {
+            capped = true;
+            break;
+        }
+        if row.is_multiple_of(STOP_EVERY) && shared.stop.load(Ordering::Relaxed) {
             break;
         }
         if row.is_multiple_of(65_536) {
-            progress.add((last_start - reported) as u64);
-            ctx.released(&part.as_bytes()[reported..last_start]);
+            shared.progress.add((last_start - reported) as u64);
+            ctx.released(&part[reported..last_start]);
             reported = last_start;
         }
     }
-    progress.add((part.len() - reported.min(part.len())) as u64);
+    // Rows past the cap are not read, but the text's encoding is still
+    // decided by all of it, as it would be read whole.
+    let not_utf8 =
+        records.not_utf8 || (capped && simdutf8::basic::from_utf8(&part[records.pos..]).is_err());
+    shared
+        .progress
+        .add((part.len() - reported.min(part.len())) as u64);
     // The last row is looked at again below, so it is kept.
-    ctx.released(&part.as_bytes()[reported.min(last_start)..last_start]);
+    ctx.released(&part[reported.min(last_start)..last_start]);
     v.done();
+    let ends_inside_quotes = ends_inside_quotes(part.get(last_start..).unwrap_or_default());
+    if not_utf8 || (ends_inside_quotes && !is_last) {
+        shared.stop.store(true, Ordering::Relaxed);
+    }
     Part {
         validator: v,
         records: row,
-        ends_inside_quotes: ends_inside_quotes(
-            part.as_bytes().get(last_start..).unwrap_or_default(),
-        ),
+        ends_inside_quotes,
+        not_utf8,
     }
 }
 
 /// The records of CSV text, read by `csv_core` (the csv crate's parser,
 /// with the csv crate's defaults) straight from the text in memory: the
-/// csv crate's reader would first copy it through a buffered reader.
+/// csv crate's reader would first copy it through a buffered reader. The
+/// text is checked to be UTF-8 record by record, as it is read.
 struct Records<'t> {
     core: csv_core::Reader,
     input: &'t [u8],
@@ -424,6 +539,8 @@ struct Records<'t> {
     /// One buffer for the whole piece: no allocation per row.
     out: Vec<u8>,
     ends: Vec<usize>,
+    /// A record was not UTF-8, and reading stopped before it.
+    not_utf8: bool,
 }
 
 /// One record: its fields' text and where each ends.
@@ -450,18 +567,20 @@ impl Record<'_> {
 }
 
 impl<'t> Records<'t> {
-    fn new(text: &'t str) -> Records<'t> {
+    fn new(input: &'t [u8]) -> Records<'t> {
         Records {
             core: csv_core::Reader::new(),
-            input: text.as_bytes(),
+            input,
             pos: 0,
             out: vec![0; 4096],
             ends: vec![0; 64],
+            not_utf8: false,
         }
     }
 
     /// The next record, as `csv::Reader::read_record` reads it (blank lines
-    /// skipped, any number of fields); `None` at the end.
+    /// skipped, any number of fields); `None` at the end, or before a
+    /// record that is not UTF-8 (`not_utf8` then says so).
     fn next_record(&mut self) -> Option<Record<'_>> {
         use csv_core::ReadRecordResult as R;
         let start = self.pos;
@@ -485,8 +604,18 @@ impl<'t> Records<'t> {
                 R::End => return None,
             }
         }
-        // Valid UTF-8, as the text was: checked again, not assumed.
-        let text = simdutf8::basic::from_utf8(&self.out[..outlen]).ok()?;
+        // The record's own bytes, blank lines before it included: all the
+        // records together are the whole text.
+        if simdutf8::basic::from_utf8(&self.input[start..self.pos]).is_err() {
+            self.not_utf8 = true;
+            self.pos = start;
+            return None;
+        }
+        let out = &self.out[..outlen];
+        // SAFETY: csv_core's output is the record's bytes, just checked to
+        // be UTF-8, less ASCII delimiters, quote marks and line ends; taking
+        // whole ASCII characters out of UTF-8 text leaves UTF-8 text.
+        let text = unsafe { std::str::from_utf8_unchecked(out) };
         Some(Record {
             start,
             text,
@@ -650,7 +779,9 @@ mod tests {
         out
     }
 
-    /// The file in `chunks` pieces; `None` when it had to be read in one.
+    /// The file in `chunks` pieces cut where quote marks are counted (the
+    /// cuts tried after the line-end cuts); `None` when a cut fell inside
+    /// quotes.
     fn read_in(text: &str, chunks: usize) -> Option<Extract> {
         let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
         let ctx = Context::new(&c, &g);
@@ -664,7 +795,8 @@ mod tests {
         let (map, report) = start(&header, Report::new("awkward.csv"))
             .ok()
             .expect("a template header");
-        read_pieces(body, chunks, &map, &report, &ctx, text.len())
+        let cuts = cut_points(body.as_bytes(), chunks);
+        read_pieces(body.as_bytes(), &cuts, &map, &report, &ctx, text.len()).ok()
     }
 
     fn assert_same(many: &Extract, one: &Extract, what: &str) {
@@ -738,9 +870,117 @@ mod tests {
         let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
         let ctx = Context::new(&c, &g);
         for chunks in 2..=13 {
-            let e = read_csv(&text, Report::new("awkward.csv"), &ctx, Some(chunks));
+            let e = read_csv(
+                text.as_bytes(),
+                Report::new("awkward.csv"),
+                &ctx,
+                Some(chunks),
+            )
+            .expect("UTF-8");
             assert_same(&e, &one, &format!("{chunks} chunks"));
         }
+    }
+
+    #[test]
+    fn line_cuts_inside_quotes_are_cut_again_to_the_same_answer() {
+        let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+        let ctx = Context::new(&c, &g);
+        for line_end in ["\n", "\r\n"] {
+            let text = awkward_file(line_end, true, false);
+            let one = read_in(&text, 1).expect("one piece");
+            let (header_end, _) = text.split_once(line_end).expect("a header");
+            let body = &text.as_bytes()[header_end.len() + line_end.len()..];
+            let map =
+                columns::detect(&header_end.split(',').collect::<Vec<_>>()).expect("template");
+            let report = Report::new("awkward.csv");
+            let mut fooled = 0;
+            for chunks in 2..=13 {
+                let cuts = line_cuts(body, chunks);
+                if read_pieces(body, &cuts, &map, &report, &ctx, text.len()).err()
+                    == Some(Refused::CutInQuotes)
+                {
+                    fooled += 1;
+                }
+                let e = read_csv(
+                    text.as_bytes(),
+                    Report::new("awkward.csv"),
+                    &ctx,
+                    Some(chunks),
+                )
+                .expect("UTF-8");
+                assert_same(&e, &one, &format!("{chunks} chunks, {line_end:?}"));
+            }
+            assert!(fooled > 0, "some line-end cut falls inside a quoted name");
+        }
+    }
+
+    #[test]
+    fn line_cuts_follow_line_ends_and_leave_no_piece_empty() {
+        let text = b"a,b\n\"x\ny\",z\nc,d\ne,f\n";
+        for n in 1..=40 {
+            let cuts = line_cuts(text, n);
+            assert_eq!((cuts[0], *cuts.last().unwrap()), (0, text.len()), "{n}");
+            assert!(cuts.windows(2).all(|w| w[0] < w[1]), "{n}: {cuts:?}");
+            assert!(
+                cuts[1..cuts.len() - 1]
+                    .iter()
+                    .all(|&c| text[c - 1] == b'\n')
+            );
+        }
+        assert_eq!(line_cuts(b"no line end", 4), vec![0, 11]);
+        assert_eq!(line_cuts(b"", 4), vec![0, 0]);
+    }
+
+    #[test]
+    fn text_not_utf8_far_into_the_file_is_read_as_windows_1252_in_any_pieces() {
+        let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
+        let valid = awkward_file("\n", true, false);
+        // "Ynys Môn – 5" as Excel saves it, in the last row's note: the first
+        // pieces are UTF-8, the last is not.
+        let mut excel = valid.trim_end().as_bytes().to_vec();
+        excel.extend_from_slice(b"Ynys M\xF4n \x96 5\n");
+        let read = |bytes: &[u8], piece_bytes: usize, max_rows: usize| {
+            let mut ctx = Context::new(&c, &g);
+            ctx.limits.piece_bytes = piece_bytes;
+            ctx.limits.max_rows = max_rows;
+            read("excel.csv", bytes, None, &ctx)
+        };
+        // Past the row cap (100) rows are not read, but the encoding is
+        // still the whole text's.
+        for max_rows in [usize::MAX, 100] {
+            let one = read(&excel, usize::MAX, max_rows);
+            assert_eq!(one.report.encoding, Some(text::Encoding::Windows1252));
+            for piece_bytes in [256, 1000, 4096] {
+                let many = read(&excel, piece_bytes, max_rows);
+                assert_eq!(many.report.encoding, Some(text::Encoding::Windows1252));
+                if max_rows == usize::MAX {
+                    assert_same(&many, &one, &format!("{piece_bytes} bytes a piece"));
+                }
+            }
+            // The same file in UTF-8 stays UTF-8.
+            let utf8 = read(valid.as_bytes(), 256, max_rows);
+            assert_eq!(utf8.report.encoding, Some(text::Encoding::Utf8));
+        }
+        let note = |e: &Extract| {
+            let frame = as_text(e.frame.as_ref().expect("a frame")).expect("text");
+            let notes = frame
+                .column(crate::frame::VALUE_NOTE)
+                .expect("note")
+                .str()
+                .expect("str")
+                .clone();
+            notes
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let valid_only = awkward_file("\n", false, false);
+        let mut excel = valid_only.trim_end().as_bytes().to_vec();
+        excel.extend_from_slice(b"Ynys M\xF4n \x96 5\n");
+        let many = read(&excel, 256, usize::MAX);
+        assert!(many.report.is_valid(), "{:#?}", many.report.errors);
+        assert!(note(&many).iter().any(|n| n == "Ynys Môn – 5"));
     }
 
     #[test]

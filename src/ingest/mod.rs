@@ -528,10 +528,12 @@ fn read_part<'a>(part: &[u8], is_last: bool, shared: &Shared<'a, '_>) -> Part<'a
     }
 }
 
-/// The records of CSV text, read by `csv_core` (the csv crate's parser,
-/// with the csv crate's defaults) straight from the text in memory: the
-/// csv crate's reader would first copy it through a buffered reader. The
-/// text is checked to be UTF-8 record by record, as it is read.
+/// The records of CSV text, read as the csv crate reads them (its
+/// defaults) straight from the text in memory: the csv crate's reader would
+/// first copy it through a buffered reader. A line without quote marks or
+/// carriage returns inside it, most of a Fingertips export, is split at its
+/// commas in place; any other goes through `csv_core`, the csv crate's own
+/// parser. The text is checked to be UTF-8 record by record, as it is read.
 struct Records<'t> {
     core: csv_core::Reader,
     input: &'t [u8],
@@ -539,6 +541,8 @@ struct Records<'t> {
     /// One buffer for the whole piece: no allocation per row.
     out: Vec<u8>,
     ends: Vec<usize>,
+    /// How many of `ends` the last record filled.
+    ends_len: usize,
     /// A record was not UTF-8, and reading stopped before it.
     not_utf8: bool,
 }
@@ -549,6 +553,9 @@ struct Record<'r> {
     start: usize,
     text: &'r str,
     ends: &'r [usize],
+    /// Bytes between one field's end and the next one's start: 1 (the
+    /// comma) for a line split in place, 0 for `csv_core`'s output.
+    gap: usize,
 }
 
 impl Record<'_> {
@@ -557,9 +564,10 @@ impl Record<'_> {
     }
 
     fn fields(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        // A field boundary is always a character boundary: csv_core cuts
-        // only at ASCII delimiters and removes only ASCII quote marks.
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|e| e + self.gap));
+        // A field boundary is always a character boundary: fields are cut
+        // only at ASCII delimiters, and csv_core removes only ASCII quote
+        // marks.
         starts
             .zip(self.ends)
             .map(|(a, &b)| self.text.get(a..b).unwrap_or_default())
@@ -568,12 +576,18 @@ impl Record<'_> {
 
 impl<'t> Records<'t> {
     fn new(input: &'t [u8]) -> Records<'t> {
+        let mut core = csv_core::Reader::new();
+        // A blank line read first, so that csv_core never takes a byte
+        // order mark at the start of a piece for the file's own (`read`
+        // removed that): a piece cut anywhere reads as the whole text does.
+        let _ = core.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
         Records {
-            core: csv_core::Reader::new(),
+            core,
             input,
             pos: 0,
             out: vec![0; 4096],
             ends: vec![0; 64],
+            ends_len: 0,
             not_utf8: false,
         }
     }
@@ -582,8 +596,75 @@ impl<'t> Records<'t> {
     /// skipped, any number of fields); `None` at the end, or before a
     /// record that is not UTF-8 (`not_utf8` then says so).
     fn next_record(&mut self) -> Option<Record<'_>> {
-        use csv_core::ReadRecordResult as R;
         let start = self.pos;
+        let (text, gap) = match self.plain_line() {
+            Some(line) => (line, 1),
+            None => (self.parsed_record()?, 0),
+        };
+        // The record's own bytes, blank lines before it included: all the
+        // records together are the whole text.
+        if simdutf8::basic::from_utf8(&self.input[start..self.pos]).is_err() {
+            self.not_utf8 = true;
+            self.pos = start;
+            return None;
+        }
+        let text = match gap {
+            1 => &self.input[text],
+            _ => &self.out[text],
+        };
+        // SAFETY: the text is the record's bytes, just checked to be UTF-8,
+        // or csv_core's output from them: those bytes less ASCII
+        // delimiters, quote marks and line ends. Taking whole ASCII
+        // characters out of UTF-8 text leaves UTF-8 text.
+        let text = unsafe { std::str::from_utf8_unchecked(text) };
+        Some(Record {
+            start,
+            text,
+            ends: &self.ends[..self.ends_len],
+            gap,
+        })
+    }
+
+    /// The next record in place, if it is a line with no quote mark and no
+    /// carriage return but the one before its line feed: where in the
+    /// input its text is, its field ends in `ends` (relative to that text).
+    /// Blank lines before it are skipped, as csv_core skips them. `None`,
+    /// with nothing read, for any other record, left to `parsed_record`.
+    fn plain_line(&mut self) -> Option<std::ops::Range<usize>> {
+        let rest = &self.input[self.pos..];
+        let skip = rest.iter().position(|&b| b != b'\n' && b != b'\r')?;
+        let from = self.pos + skip;
+        let newline = from + memchr::memchr(b'\n', &self.input[from..])?;
+        let end = match self.input[newline - 1] {
+            b'\r' => newline - 1,
+            _ => newline,
+        };
+        let line = &self.input[from..end];
+        if memchr::memchr2(b'"', b'\r', line).is_some() {
+            return None;
+        }
+        // Room for a field per byte, so that the loop below needs no
+        // bounds check or branch: commas come too often, and too
+        // irregularly, for a search or a predicted branch to be quicker.
+        if self.ends.len() <= line.len() {
+            self.ends.resize(line.len() + 1, 0);
+        }
+        let ends = &mut self.ends[..=line.len()];
+        let mut n = 0;
+        for (i, &b) in line.iter().enumerate() {
+            ends[n] = i;
+            n += usize::from(b == b',');
+        }
+        ends[n] = line.len();
+        self.ends_len = n + 1;
+        self.pos = newline + 1;
+        Some(from..end)
+    }
+
+    /// The next record by `csv_core`: where in `out` its text is, its
+    /// field ends in `ends`; `None` at the end of the input.
+    fn parsed_record(&mut self) -> Option<std::ops::Range<usize>> {
+        use csv_core::ReadRecordResult as R;
         let (mut outlen, mut endlen) = (0, 0);
         loop {
             let (result, nin, nout, nend) = self.core.read_record(
@@ -604,23 +685,8 @@ impl<'t> Records<'t> {
                 R::End => return None,
             }
         }
-        // The record's own bytes, blank lines before it included: all the
-        // records together are the whole text.
-        if simdutf8::basic::from_utf8(&self.input[start..self.pos]).is_err() {
-            self.not_utf8 = true;
-            self.pos = start;
-            return None;
-        }
-        let out = &self.out[..outlen];
-        // SAFETY: csv_core's output is the record's bytes, just checked to
-        // be UTF-8, less ASCII delimiters, quote marks and line ends; taking
-        // whole ASCII characters out of UTF-8 text leaves UTF-8 text.
-        let text = unsafe { std::str::from_utf8_unchecked(out) };
-        Some(Record {
-            start,
-            text,
-            ends: &self.ends[..endlen],
-        })
+        self.ends_len = endlen;
+        Some(0..outlen)
     }
 }
 
@@ -797,6 +863,56 @@ mod tests {
             .expect("a template header");
         let cuts = cut_points(body.as_bytes(), chunks);
         read_pieces(body.as_bytes(), &cuts, &map, &report, &ctx, text.len()).ok()
+    }
+
+    /// Every record `Records` reads from `text`, as bytes.
+    fn records_of(text: &str) -> Vec<Vec<Vec<u8>>> {
+        let mut records = Records::new(text.as_bytes());
+        let mut out = Vec::new();
+        while let Some(r) = records.next_record() {
+            out.push(r.fields().map(|f| f.as_bytes().to_vec()).collect());
+        }
+        assert!(!records.not_utf8);
+        out
+    }
+
+    #[test]
+    fn records_read_as_the_csv_crate_reads_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        // Plain text and commas most, so that many lines take the in-place
+        // path, beside everything that must not: quotes, lone and paired
+        // carriage returns, blank lines, byte order marks, a last line
+        // with no line end.
+        let tokens = [
+            "ab", "ab", "ab", "é", ",", ",", ",", "\n", "\n", "\r\n", "\r", "\"", "\"\"", " ",
+            "\u{feff}",
+        ];
+        for case in 0..20_000 {
+            let n = rng.random_range(0..40);
+            let text: String = (0..n)
+                .map(|_| tokens[rng.random_range(0..tokens.len())])
+                .collect();
+            // The csv crate after a blank line, which it skips: it then
+            // keeps a byte order mark at the start as text, as every piece
+            // of a file after its header does.
+            let after_blank = format!("\n{text}");
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(after_blank.as_bytes());
+            let expected: Vec<Vec<Vec<u8>>> = reader
+                .byte_records()
+                .map(|r| r.expect("csv").iter().map(<[u8]>::to_vec).collect())
+                .collect();
+            assert_eq!(records_of(&text), expected, "case {case}: {text:?}");
+        }
+        // The in-place path itself: fields cut at commas, empty ones kept,
+        // a carriage return before the line feed taken off.
+        assert_eq!(
+            records_of("a,,b\r\n\n,\nc\n"),
+            [vec![&b"a"[..], b"", b"b"], vec![b"", b""], vec![b"c"]]
+        );
     }
 
     fn assert_same(many: &Extract, one: &Extract, what: &str) {

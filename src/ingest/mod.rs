@@ -865,6 +865,17 @@ mod tests {
         read_pieces(body.as_bytes(), &cuts, &map, &report, &ctx, text.len()).ok()
     }
 
+    /// The UTF-8 file read as `read` reads it, in `chunks` pieces.
+    fn read_chunked(text: &str, ctx: &Context, chunks: usize) -> Extract {
+        read_csv(
+            text.as_bytes(),
+            Report::new("awkward.csv"),
+            ctx,
+            Some(chunks),
+        )
+        .expect("UTF-8")
+    }
+
     /// Every record `Records` reads from `text`, as bytes.
     fn records_of(text: &str) -> Vec<Vec<Vec<u8>>> {
         let mut records = Records::new(text.as_bytes());
@@ -986,13 +997,7 @@ mod tests {
         let (c, g) = (Catalogue::bundled(), Gazetteer::bundled());
         let ctx = Context::new(&c, &g);
         for chunks in 2..=13 {
-            let e = read_csv(
-                text.as_bytes(),
-                Report::new("awkward.csv"),
-                &ctx,
-                Some(chunks),
-            )
-            .expect("UTF-8");
+            let e = read_chunked(&text, &ctx, chunks);
             assert_same(&e, &one, &format!("{chunks} chunks"));
         }
     }
@@ -1017,13 +1022,7 @@ mod tests {
                 {
                     fooled += 1;
                 }
-                let e = read_csv(
-                    text.as_bytes(),
-                    Report::new("awkward.csv"),
-                    &ctx,
-                    Some(chunks),
-                )
-                .expect("UTF-8");
+                let e = read_chunked(&text, &ctx, chunks);
                 assert_same(&e, &one, &format!("{chunks} chunks, {line_end:?}"));
             }
             assert!(fooled > 0, "some line-end cut falls inside a quoted name");
